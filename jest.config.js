@@ -1,0 +1,32 @@
+// Two projects: `unit` (no infrastructure, *.spec.ts) and `integration` (*.int-spec.ts: real Kafka,
+// Postgres and the KeySecure sandbox). scripts/test.mjs starts the infrastructure before running both.
+const fs = require('node:fs');
+const swcConfig = JSON.parse(fs.readFileSync(`${__dirname}/.swcrc`, 'utf8'));
+delete swcConfig.$schema;
+
+const moduleNameMapper = {
+  '^@issuing-bridge/(contracts|keysecure|messaging|platform)$': '<rootDir>/libs/$1/src',
+  '^@issuing-bridge/(contracts|keysecure|messaging|platform)/(.*)$': '<rootDir>/libs/$1/src/$2',
+};
+const common = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform: { '^.+\\.(t|j)s$': ['@swc/jest', swcConfig] },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleNameMapper,
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test'].filter((r) =>
+    fs.existsSync(r.replace('<rootDir>', __dirname)),
+  ),
+};
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['**/*.int-spec.ts'],
+      testTimeout: 120000,
+    },
+  ],
+};
