@@ -1,1 +1,11 @@
-export {};
+export * from './client';
+export * from './config';
+export * from './crypto';
+export * from './errors';
+export * from './keysecure.module';
+export * from './redaction';
+export * from './retry-policy';
+export * from './rules';
+export * from './signature';
+export * from './token-manager';
+export * from './types';

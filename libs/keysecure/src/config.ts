@@ -1,0 +1,111 @@
+import { AesKeyDerivation, KeySecureCipher, rawUtf8AesKey } from './crypto';
+import { KeySecureConfigError } from './errors';
+import { classifyKeySecureCode, KeySecureCodeClassifier } from './retry-policy';
+import { KeySecureLanguage, TokenData } from './types';
+
+/** One HTTP attempt, reported to `onCall` (metrics) after it finished. */
+export interface KeySecureCallEvent {
+  /** Logical endpoint name, e.g. 'card.apply' (stable, low cardinality). */
+  endpoint: string;
+  method: 'GET' | 'POST';
+  /** 1-based HTTP attempt number within the operation (token refetch and re-stamp resends count). */
+  attempt: number;
+  durationMs: number;
+  /** Envelope code (0 = success) or client code 'NETWORK' | 'TIMEOUT' | 'HTTP_<status>' | 'BAD_RESPONSE'. */
+  code: number | string;
+  httpStatus?: number;
+}
+
+/** pino-compatible subset: object first, message second. Receives redacted data only. */
+export interface KeySecureLogger {
+  debug(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface KeySecureConfig {
+  /** e.g. http://127.0.0.1:4010 or https://sandbox-openplatform.keysecure.io; `/open-api/v1` is added by the client. */
+  baseUrl: string;
+  apiKey: string;
+  /** AES key (CVV/PIN/private info) and callback HMAC key. Never logged or sent. */
+  apiSecret: string;
+  /** Timezone header on list calls. Default 'UTC+8' (the provider's default). */
+  timezone?: string;
+  language?: KeySecureLanguage;
+  /** Timeout of one HTTP attempt, ms. Default 10 000. */
+  requestTimeoutMs?: number;
+  /** Overall deadline of one operation including retries and backoff, ms. Default 30 000. */
+  retryDeadlineMs?: number;
+  /** Maximum backoff attempts per operation. Default 5. */
+  maxAttempts?: number;
+  /** First backoff delay (before full jitter), ms. Default 200. */
+  backoffStartMs?: number;
+  /** Cap of one backoff delay, ms. Default 5 000. */
+  backoffMaxMs?: number;
+  /** Refresh the token this long before `expired_time`, ms. Default 60 000. */
+  tokenRefreshMarginMs?: number;
+  /** Max keep-alive connections to the provider. Default 16. */
+  connections?: number;
+  /** Clock for the Timestamp header and token expiry, Unix ms. Default Date.now. */
+  now?: () => number;
+  /** Assumption hook: AES key from apiSecret. Default raw UTF-8 bytes. */
+  aesKeyDerivation?: AesKeyDerivation;
+  /** Assumption hook: what to do with each envelope code. Default classifyKeySecureCode. */
+  classifyCode?: KeySecureCodeClassifier;
+  /** Assumption hook: absolute token expiry (Unix ms) from the Get Token data. Default `expired_time`. */
+  tokenExpiry?: (data: TokenData) => number;
+  onCall?: (event: KeySecureCallEvent) => void;
+  logger?: KeySecureLogger;
+}
+
+export type ResolvedKeySecureConfig = Required<Omit<KeySecureConfig, 'language' | 'onCall' | 'logger'>> &
+  Pick<KeySecureConfig, 'language' | 'onCall' | 'logger'>;
+
+/** Default assumption: `expired_time` is an absolute Unix-ms expiry, as the docs say. */
+export const absoluteExpiredTime = (data: TokenData): number => data.expired_time;
+
+function positive(value: number | undefined, field: string, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isFinite(v) || v <= 0) throw new KeySecureConfigError(field, 'must be a positive number');
+  return v;
+}
+
+/** Validates and fills defaults. Throws KeySecureConfigError naming the setting (never its value for secrets). */
+export function resolveKeySecureConfig(config: KeySecureConfig): ResolvedKeySecureConfig {
+  let url: URL;
+  try {
+    url = new URL(config.baseUrl);
+  } catch {
+    throw new KeySecureConfigError('baseUrl', 'must be an absolute http(s) URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new KeySecureConfigError('baseUrl', 'must be an absolute http(s) URL');
+  }
+  if (typeof config.apiKey !== 'string' || config.apiKey.trim() === '') {
+    throw new KeySecureConfigError('apiKey', 'is required');
+  }
+  const aesKeyDerivation = config.aesKeyDerivation ?? rawUtf8AesKey;
+  // Fails fast on a secret that cannot be an AES key.
+  new KeySecureCipher(config.apiSecret, aesKeyDerivation);
+  const maxAttempts = positive(config.maxAttempts, 'maxAttempts', 5);
+  if (!Number.isInteger(maxAttempts)) throw new KeySecureConfigError('maxAttempts', 'must be an integer');
+  return {
+    baseUrl: config.baseUrl.replace(/\/+$/, ''),
+    apiKey: config.apiKey,
+    apiSecret: config.apiSecret,
+    timezone: config.timezone ?? 'UTC+8',
+    language: config.language,
+    requestTimeoutMs: positive(config.requestTimeoutMs, 'requestTimeoutMs', 10_000),
+    retryDeadlineMs: positive(config.retryDeadlineMs, 'retryDeadlineMs', 30_000),
+    maxAttempts,
+    backoffStartMs: positive(config.backoffStartMs, 'backoffStartMs', 200),
+    backoffMaxMs: positive(config.backoffMaxMs, 'backoffMaxMs', 5_000),
+    tokenRefreshMarginMs: config.tokenRefreshMarginMs ?? 60_000,
+    connections: positive(config.connections, 'connections', 16),
+    now: config.now ?? Date.now,
+    aesKeyDerivation,
+    classifyCode: config.classifyCode ?? classifyKeySecureCode,
+    tokenExpiry: config.tokenExpiry ?? absoluteExpiredTime,
+    onCall: config.onCall,
+    logger: config.logger,
+  };
+}
