@@ -14,7 +14,13 @@ import {
   startLocalBroker,
   stopLocalBroker,
 } from './kafka-broker';
-import { databaseExists, databaseUrl, ensurePostgres, postgresAnswers, redactUrl } from './postgres';
+import {
+  databaseExists,
+  databaseUrl,
+  ensurePostgres,
+  postgresAnswers,
+  redactUrl,
+} from './postgres';
 
 export { kafkaPaths, KAFKA_VERSION } from './kafka-broker';
 
@@ -52,19 +58,32 @@ export async function ensureTopics(brokers: string[]): Promise<void> {
       process.stderr.write(`[infra] creating topics ${missing.map(([n]) => n).join(', ')}\n`);
       await client.createTopics({
         waitForLeaders: true,
-        topics: missing.map(([topic, numPartitions]) => ({ topic, numPartitions, replicationFactor: 1 })),
+        topics: missing.map(([topic, numPartitions]) => ({
+          topic,
+          numPartitions,
+          replicationFactor: 1,
+        })),
       });
     }
     const present = wanted.filter(([name]) => existing.has(name));
     if (present.length > 0) {
       const meta = await client.fetchTopicMetadata({ topics: present.map(([n]) => n) });
       const grow = meta.topics
-        .map((t) => ({ topic: t.name, have: t.partitions.length, want: TOPIC_PARTITIONS[t.name as TopicName] }))
+        .map((t) => ({
+          topic: t.name,
+          have: t.partitions.length,
+          want: TOPIC_PARTITIONS[t.name as TopicName],
+        }))
         .filter((t) => t.have < t.want);
       if (grow.length > 0) {
-        await client.createPartitions({ topicPartitions: grow.map((t) => ({ topic: t.topic, count: t.want })) });
+        await client.createPartitions({
+          topicPartitions: grow.map((t) => ({ topic: t.topic, count: t.want })),
+        });
       }
     }
+    // Looking up a group coordinator makes the broker create __consumer_offsets now, so the first
+    // consumer of a test run does not meet "group coordinator not available".
+    await client.describeGroups(['issuing-bridge-infra-warmup']);
   } finally {
     await client.disconnect();
   }
@@ -96,7 +115,8 @@ async function withStateLock<T>(work: () => Promise<T>, timeoutMs = 180_000): Pr
         fs.rmSync(lock, { force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new Error(`infra lock ${lock} held by pid ${holder} for too long`);
+      if (Date.now() > deadline)
+        throw new Error(`infra lock ${lock} held by pid ${holder} for too long`);
       await new Promise((r) => setTimeout(r, 300));
     }
   }
@@ -116,7 +136,9 @@ export async function ensureInfrastructure(): Promise<InfrastructureHandle> {
     const kafkaReady = (async () => {
       if (external) {
         if (!(await brokerAnswers(external, 5000))) {
-          throw new Error(`KAFKA_BROKERS=${external.join(',')} does not answer (no local broker is started when it is set)`);
+          throw new Error(
+            `KAFKA_BROKERS=${external.join(',')} does not answer (no local broker is started when it is set)`,
+          );
         }
       } else {
         startedBroker = await startLocalBroker();
@@ -145,18 +167,26 @@ export async function infrastructureStatus(): Promise<InfrastructureStatus> {
   const external = configuredBrokers();
   const brokers = external ?? LOCAL_BROKERS;
   const url = databaseUrl();
-  const [kafkaUp, pgUp, dbExists] = await Promise.all([brokerAnswers(brokers), postgresAnswers(url), databaseExists(url)]);
-  const topics: InfrastructureStatus['topics'] = Object.entries(TOPIC_PARTITIONS).map(([name, n]) => ({
-    name,
-    expectedPartitions: n,
-  }));
+  const [kafkaUp, pgUp, dbExists] = await Promise.all([
+    brokerAnswers(brokers),
+    postgresAnswers(url),
+    databaseExists(url),
+  ]);
+  const topics: InfrastructureStatus['topics'] = Object.entries(TOPIC_PARTITIONS).map(
+    ([name, n]) => ({
+      name,
+      expectedPartitions: n,
+    }),
+  );
   if (kafkaUp) {
     const client = admin(brokers);
     await client.connect();
     try {
       const existing = new Set(await client.listTopics());
       const present = topics.filter((t) => existing.has(t.name)).map((t) => t.name);
-      const meta = present.length ? await client.fetchTopicMetadata({ topics: present }) : { topics: [] };
+      const meta = present.length
+        ? await client.fetchTopicMetadata({ topics: present })
+        : { topics: [] };
       for (const t of meta.topics) {
         const row = topics.find((r) => r.name === t.name);
         if (row) row.partitions = t.partitions.length;
@@ -165,9 +195,16 @@ export async function infrastructureStatus(): Promise<InfrastructureStatus> {
       await client.disconnect();
     }
   }
-  const topicsOk = topics.every((t) => t.partitions !== undefined && t.partitions >= t.expectedPartitions);
+  const topicsOk = topics.every(
+    (t) => t.partitions !== undefined && t.partitions >= t.expectedPartitions,
+  );
   return {
-    kafka: { brokers, answers: kafkaUp, managedPid: external ? undefined : runningBrokerPid(), external: !!external },
+    kafka: {
+      brokers,
+      answers: kafkaUp,
+      managedPid: external ? undefined : runningBrokerPid(),
+      external: !!external,
+    },
     postgres: { url: redactUrl(url), answers: pgUp, databaseExists: dbExists },
     topics,
     healthy: kafkaUp && pgUp && dbExists && topicsOk,
@@ -209,9 +246,12 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'down': {
-      if (configuredBrokers()) console.log('KAFKA_BROKERS is set: only a broker started by infra:up is stopped');
+      if (configuredBrokers())
+        console.log('KAFKA_BROKERS is set: only a broker started by infra:up is stopped');
       const result = await stopInfrastructure();
-      console.log(result === 'stopped' ? 'Kafka stopped' : 'no Kafka started by infra:up is running');
+      console.log(
+        result === 'stopped' ? 'Kafka stopped' : 'no Kafka started by infra:up is running',
+      );
       return 0;
     }
     case 'status': {

@@ -33,7 +33,8 @@ export interface KafkaPaths {
 export function kafkaPaths(): KafkaPaths {
   const cacheRoot = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
   const stateRoot =
-    process.env.ISSUING_BRIDGE_STATE_DIR || path.join(os.homedir(), '.local', 'state', 'issuing-bridge');
+    process.env.ISSUING_BRIDGE_STATE_DIR ||
+    path.join(os.homedir(), '.local', 'state', 'issuing-bridge');
   const cacheDir = path.join(cacheRoot, 'issuing-bridge', `kafka-${KAFKA_VERSION}`);
   const stateDir = path.join(stateRoot, 'kafka');
   const logsDir = path.join(stateDir, 'logs');
@@ -57,7 +58,9 @@ const log = (msg: string): void => {
 export async function fetchKafkaJars(paths = kafkaPaths()): Promise<void> {
   const marker = path.join(paths.cacheDir, '.complete');
   if (fs.existsSync(marker)) return;
-  log(`fetching Apache Kafka ${KAFKA_VERSION} jars with Maven into ${paths.cacheDir} (first run only)`);
+  log(
+    `fetching Apache Kafka ${KAFKA_VERSION} jars with Maven into ${paths.cacheDir} (first run only)`,
+  );
   fs.mkdirSync(paths.cacheDir, { recursive: true });
   const work = fs.mkdtempSync(path.join(paths.cacheDir, 'fetch-'));
   const staging = path.join(work, 'libs');
@@ -76,7 +79,13 @@ ${dep('org.apache.logging.log4j', 'log4j-slf4j-impl', LOG4J_VERSION)}
   try {
     await execFileAsync(
       'mvn',
-      ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${staging}`, '-DincludeScope=runtime'],
+      [
+        '-q',
+        '-B',
+        'dependency:copy-dependencies',
+        `-DoutputDirectory=${staging}`,
+        '-DincludeScope=runtime',
+      ],
       { cwd: work, maxBuffer: 16 * 1024 * 1024 },
     );
   } catch (err) {
@@ -97,7 +106,10 @@ ${dep('org.apache.logging.log4j', 'log4j-slf4j-impl', LOG4J_VERSION)}
 }
 
 function writeServerProperties(paths: KafkaPaths): void {
-  const template = fs.readFileSync(path.join(REPO_ROOT, 'config', 'kafka', 'server.properties'), 'utf8');
+  const template = fs.readFileSync(
+    path.join(REPO_ROOT, 'config', 'kafka', 'server.properties'),
+    'utf8',
+  );
   const values: Record<string, string> = {
     KAFKA_PORT: String(KAFKA_PORT),
     CONTROLLER_PORT: String(CONTROLLER_PORT),
@@ -105,7 +117,8 @@ function writeServerProperties(paths: KafkaPaths): void {
   };
   const text = template.replace(/\{\{(\w+)\}\}/g, (_m, key: string) => {
     const value = values[key];
-    if (value === undefined) throw new Error(`config/kafka/server.properties: unknown placeholder {{${key}}}`);
+    if (value === undefined)
+      throw new Error(`config/kafka/server.properties: unknown placeholder {{${key}}}`);
     return value;
   });
   fs.writeFileSync(paths.configFile, text);
@@ -135,9 +148,18 @@ async function formatStorage(paths: KafkaPaths): Promise<void> {
   log(`formatting KRaft storage in ${paths.dataDir} (cluster ${clusterId})`);
   await execFileAsync(
     'java',
-    javaArgs(paths, 'kafka.tools.StorageTool', ['format', '--standalone', '-t', clusterId, '-c', paths.configFile]),
+    javaArgs(paths, 'kafka.tools.StorageTool', [
+      'format',
+      '--standalone',
+      '-t',
+      clusterId,
+      '-c',
+      paths.configFile,
+    ]),
   ).catch((err: { message: string; stdout?: string; stderr?: string }) => {
-    throw new Error(`Kafka storage format failed: ${err.message}\n${err.stdout ?? ''}${err.stderr ?? ''}`);
+    throw new Error(
+      `Kafka storage format failed: ${err.message}\n${err.stdout ?? ''}${err.stderr ?? ''}`,
+    );
   });
 }
 
@@ -214,7 +236,8 @@ export async function startLocalBroker(readyTimeoutMs = 90_000): Promise<boolean
     return false;
   }
   await fetchKafkaJars(paths);
-  for (const dir of [paths.stateDir, paths.dataDir, paths.logsDir]) fs.mkdirSync(dir, { recursive: true });
+  for (const dir of [paths.stateDir, paths.dataDir, paths.logsDir])
+    fs.mkdirSync(dir, { recursive: true });
   writeServerProperties(paths);
   await formatStorage(paths);
 

@@ -33,7 +33,10 @@ export function redactUrl(url: string): string {
 }
 
 export async function postgresAnswers(url = databaseUrl()): Promise<boolean> {
-  const client = new Client({ connectionString: maintenanceUrl(url), connectionTimeoutMillis: 3000 });
+  const client = new Client({
+    connectionString: maintenanceUrl(url),
+    connectionTimeoutMillis: 3000,
+  });
   try {
     await client.connect();
     await client.query('select 1');
@@ -57,14 +60,21 @@ async function startLocalCluster(): Promise<void> {
         .sort((a, b) => Number(b) - Number(a))
     : [];
   if (versions.length === 0) {
-    throw new Error('Postgres is down at 127.0.0.1:5432 and no cluster was found in /etc/postgresql to start');
+    throw new Error(
+      'Postgres is down at 127.0.0.1:5432 and no cluster was found in /etc/postgresql to start',
+    );
   }
   process.stderr.write(`[infra] starting Postgres ${versions[0]} (pg_ctlcluster)\n`);
-  await execFileAsync('pg_ctlcluster', ['--skip-systemctl-redirect', versions[0], 'main', 'start']).catch(
-    (err: { message: string; stderr?: string }) => {
-      throw new Error(`pg_ctlcluster ${versions[0]} main start failed: ${err.message}\n${err.stderr ?? ''}`);
-    },
-  );
+  await execFileAsync('pg_ctlcluster', [
+    '--skip-systemctl-redirect',
+    versions[0],
+    'main',
+    'start',
+  ]).catch((err: { message: string; stderr?: string }) => {
+    throw new Error(
+      `pg_ctlcluster ${versions[0]} main start failed: ${err.message}\n${err.stderr ?? ''}`,
+    );
+  });
 }
 
 /** Postgres answers and the database of DATABASE_URL exists. Starts the local cluster if needed. */
@@ -74,7 +84,8 @@ export async function ensurePostgres(url = databaseUrl(), timeoutMs = 30_000): P
     await startLocalCluster();
     const deadline = Date.now() + timeoutMs;
     while (!(await postgresAnswers(url))) {
-      if (Date.now() > deadline) throw new Error(`Postgres did not answer at ${redactUrl(url)} after start`);
+      if (Date.now() > deadline)
+        throw new Error(`Postgres did not answer at ${redactUrl(url)} after start`);
       await new Promise((r) => setTimeout(r, 500));
     }
   }
@@ -86,9 +97,11 @@ export async function ensurePostgres(url = databaseUrl(), timeoutMs = 30_000): P
     if (found.rowCount === 0) {
       process.stderr.write(`[infra] creating database ${name}\n`);
       // Identifiers cannot be bound parameters; quote it the way Postgres does.
-      await client.query(`create database "${name.replace(/"/g, '""')}"`).catch((err: { code?: string }) => {
-        if (err.code !== '42P04') throw err; // created meanwhile by a concurrent infra:up
-      });
+      await client
+        .query(`create database "${name.replace(/"/g, '""')}"`)
+        .catch((err: { code?: string }) => {
+          if (err.code !== '42P04') throw err; // created meanwhile by a concurrent infra:up
+        });
     }
   } finally {
     await client.end();
@@ -96,10 +109,15 @@ export async function ensurePostgres(url = databaseUrl(), timeoutMs = 30_000): P
 }
 
 export async function databaseExists(url = databaseUrl()): Promise<boolean> {
-  const client = new Client({ connectionString: maintenanceUrl(url), connectionTimeoutMillis: 3000 });
+  const client = new Client({
+    connectionString: maintenanceUrl(url),
+    connectionTimeoutMillis: 3000,
+  });
   try {
     await client.connect();
-    const found = await client.query('select 1 from pg_database where datname = $1', [databaseName(url)]);
+    const found = await client.query('select 1 from pg_database where datname = $1', [
+      databaseName(url),
+    ]);
     return (found.rowCount ?? 0) > 0;
   } catch {
     return false;

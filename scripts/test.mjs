@@ -1,0 +1,63 @@
+// `npm test`: bring the infrastructure up when it is down, run the unit project, then the integration
+// project in band (one shared broker and database), and stop the broker again if this run started it
+// (KEEP_INFRA=1 keeps it). Extra arguments go to both jest runs, e.g. `npm test -- apps/card-svc`.
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+require('@swc-node/register');
+const infra = require('./infra/index.ts');
+
+const extra = process.argv.slice(2);
+const jestBin = require.resolve('jest/bin/jest');
+
+function runJest(args) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [jestBin, ...args], {
+      cwd: root,
+      stdio: 'inherit',
+      env: process.env,
+    });
+    const forward = (signal) => child.kill(signal);
+    process.on('SIGINT', forward).on('SIGTERM', forward);
+    child.on('exit', (code, signal) => {
+      process.off('SIGINT', forward).off('SIGTERM', forward);
+      resolve(code ?? (signal ? 1 : 0));
+    });
+  });
+}
+
+let handle;
+let exitCode = 1;
+try {
+  handle = await infra.ensureInfrastructure();
+  process.env.KAFKA_BROKERS = handle.brokers.join(',');
+  process.env.DATABASE_URL = handle.databaseUrl;
+  // With a path filter one project may have nothing to run; that is not a failure.
+  const filterArgs = extra.length > 0 ? ['--passWithNoTests'] : [];
+  const unit = await runJest(['--selectProjects', 'unit', ...filterArgs, ...extra]);
+  const integration = await runJest([
+    '--selectProjects',
+    'integration',
+    '--runInBand',
+    ...filterArgs,
+    ...extra,
+  ]);
+  console.log(
+    `\nunit: ${unit === 0 ? 'passed' : 'FAILED'}, integration: ${integration === 0 ? 'passed' : 'FAILED'}`,
+  );
+  exitCode = unit === 0 && integration === 0 ? 0 : 1;
+} catch (err) {
+  console.error(`[test] ${err instanceof Error ? err.message : String(err)}`);
+  exitCode = 1;
+} finally {
+  if (handle?.startedBroker && process.env.KEEP_INFRA !== '1') {
+    await infra
+      .stopInfrastructure()
+      .catch((err) => console.error(`[test] could not stop Kafka: ${err.message}`));
+  }
+}
+process.exit(exitCode);
