@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { PlatformModule } from '@issuing-bridge/platform';
+import { configSchema } from './config/config.schema';
+import { databaseOptions } from './database/database.options';
+
+export const SERVICE_NAME = 'card-svc';
+
+@Module({
+  imports: [
+    PlatformModule.forService({ serviceName: SERVICE_NAME, configSchema, database: databaseOptions }),
+    // Feature modules go here.
+  ],
+})
+export class AppModule {}

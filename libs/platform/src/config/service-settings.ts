@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+// Development defaults. The bundled KeySecure sandbox accepts these unless told otherwise; production refuses them.
+export const DEV_KEYSECURE_API_KEY = 'sandbox-api-key';
+export const DEV_KEYSECURE_API_SECRET = 'sandbox-api-secret';
+export const DEV_GATEWAY_API_KEYS = 'dev:dev-api-key';
+
+/** Settings of the KeySecure client, shared by the services that call or verify KeySecure. */
+export const keysecureClientShape = {
+  KEYSECURE_BASE_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .default('http://127.0.0.1:4010'),
+  KEYSECURE_API_KEY: z.string().min(1, { error: 'must not be empty' }).default(DEV_KEYSECURE_API_KEY),
+  KEYSECURE_API_SECRET: z.string().min(1, { error: 'must not be empty' }).default(DEV_KEYSECURE_API_SECRET),
+};
+
+export const keysecureSecretRules = {
+  KEYSECURE_API_KEY: { developmentDefault: DEV_KEYSECURE_API_KEY },
+  KEYSECURE_API_SECRET: { developmentDefault: DEV_KEYSECURE_API_SECRET },
+};
+
+/** KeySecure reports times in a fixed offset, written `UTC+8` / `UTC-03:30`. */
+export const keysecureTimezoneSetting = z
+  .string()
+  .regex(/^UTC[+-]\d{1,2}(:\d{2})?$/, { error: 'must look like UTC+8 or UTC-03:30' })
+  .default('UTC+8');
+
+/** A PEM block or a JWK (JSON) given inline in the environment. Development falls back to config/dev-keys/. */
+export const keyMaterialSetting = z
+  .string()
+  .refine((value) => value.includes('-----BEGIN ') || value.trim().startsWith('{'), {
+    error: 'must be a PEM block or a JWK JSON object',
+  })
+  .optional();
