@@ -1,1 +1,15 @@
-export {};
+export * from './types';
+export * from './message-bus';
+export { KafkaJsMessageBus, kafkaBrokersFromEnv } from './kafkajs-bus';
+export { PartitionOffsets } from './partition-offsets';
+export { KeyLanes } from './key-lanes';
+export { InboxEntry, OutboxEntry, MESSAGING_ENTITIES } from './entities';
+export { messagingTablesUp, messagingTablesDown } from './migrations';
+export { Outbox, OutboxRelay, type OutboxRelayOptions, type MessagingLogger } from './outbox';
+export { CommandContext } from './command-context';
+export { CommandErrorsFilter, isRetryable } from './errors';
+export { CommandProcessor, payloadHash, REPLAY_HEADER, type CommandOutcome, type RetryPolicy } from './command-processor';
+export { KafkaCommandTransport, DEFAULT_RETRY, type KafkaCommandTransportOptions } from './kafka-command-transport';
+export { consumerLiveness, consumerReadiness } from './health';
+export { messagingMetrics } from './metrics';
+export { COMMAND_REJECTED_TYPE, defaultParseCommand, defaultRejectionEventFor } from './contracts-defaults';

@@ -1,0 +1,291 @@
+import { createHash } from 'node:crypto';
+import { isObservable, lastValueFrom } from 'rxjs';
+import type { DataSource, EntityManager } from 'typeorm';
+import { CommandContext } from './command-context';
+import { InboxEntry } from './entities';
+import { CommandAbandoned, isRetryable, isUniqueViolation } from './errors';
+import type { BusMessage } from './message-bus';
+import type { MessagingLogger, Outbox } from './outbox';
+import {
+  isOutboxMessage,
+  type CloudEventLike,
+  type CommandLike,
+  type CompleteFn,
+  type FailureEventBuilder,
+  type FailureReason,
+  type OutboxMessage,
+  type ParseCommand,
+  type RejectionEventBuilder,
+  type Violation,
+} from './types';
+
+export type CommandOutcome = 'handled' | 'duplicate' | 'rejected' | 'conflict' | 'failed' | 'abandoned';
+
+export interface RetryPolicy {
+  /** First backoff delay. */
+  initialDelayMs: number;
+  maxDelayMs: number;
+  /** After this long since the first attempt the command fails with `provider_unavailable`. */
+  deadlineMs: number;
+}
+
+export type HandlerLookup = (
+  type: string,
+) => { invoke: (command: CommandLike, ctx: CommandContext) => Promise<unknown>; failureEventFor?: FailureEventBuilder } | null;
+
+export interface CommandProcessorOptions {
+  dataSource: DataSource;
+  outbox: Outbox;
+  eventsTopic: string;
+  dlqTopic: string;
+  parseCommand: ParseCommand;
+  rejectionEventFor: RejectionEventBuilder;
+  failureEventFor?: FailureEventBuilder;
+  handlers: HandlerLookup;
+  retry: RetryPolicy;
+  /** True once shutdown's grace period is over: retry waits give up and leave the command uncommitted. */
+  abandoning: () => boolean;
+  logger?: MessagingLogger;
+}
+
+/** Header set by the DLQ replay tool: lets a command that failed for good run again. */
+export const REPLAY_HEADER = 'x-dlq-replayed-at';
+
+// Stable JSON so the hash does not depend on key order chosen by the producer.
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** What makes "the same command": type, subject and data (not `time`, which a re-sender may refresh). */
+export function payloadHash(command: CommandLike): string {
+  return createHash('sha256').update(canonical({ type: command.type, subject: command.subject, data: command.data })).digest('hex');
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Turns one Kafka record into exactly one outcome: parse, dedupe, handle with retries, record. */
+export class CommandProcessor {
+  constructor(private readonly o: CommandProcessorOptions) {}
+
+  async process(message: BusMessage): Promise<{ outcome: CommandOutcome; type: string }> {
+    const started = Date.now();
+    const text = message.value?.toString('utf8') ?? '';
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    const parsed =
+      json === undefined
+        ? { ok: false as const, violations: [{ field: '$', rule: 'json', message: '$ must be a JSON document' }] }
+        : this.o.parseCommand(json);
+
+    if (!parsed.ok) {
+      const id = parsed.commandId ?? `${message.topic}/${message.partition}/${message.offset}`;
+      const hash = createHash('sha256').update(text).digest('hex');
+      const outcome = await this.durably(message, () =>
+        this.reject(message, { id, hash, type: parsed.commandType, knownId: parsed.commandId, violations: parsed.violations, dlq: 'validation' }),
+      );
+      return { outcome, type: parsed.commandType ?? 'unknown' };
+    }
+
+    const command = parsed.command;
+    const hash = payloadHash(command);
+    const handler = this.o.handlers(command.type);
+    const outcome = await this.durably(message, async () => {
+      const rows = await this.o.dataSource.getRepository(InboxEntry).find({ where: { commandId: command.id } });
+      const same = rows.find((r) => r.payloadHash === hash);
+      const replayFailed = same?.outcome === 'failed' && message.headers[REPLAY_HEADER] !== undefined;
+      if (same && !replayFailed) return 'duplicate';
+      if (!same && rows.some((r) => r.outcome !== 'conflict')) {
+        return this.reject(message, {
+          id: command.id,
+          hash,
+          type: command.type,
+          knownId: command.id,
+          outcomeOverride: 'conflict',
+          violations: [{ field: 'id', rule: 'conflict', message: 'id was already used by a command with a different payload' }],
+          command,
+        });
+      }
+      if (!handler) {
+        return this.reject(message, {
+          id: command.id,
+          hash,
+          type: command.type,
+          knownId: command.id,
+          violations: [{ field: 'type', rule: 'unsupported', message: 'type has no handler in this service' }],
+          command,
+          dlq: 'validation',
+        });
+      }
+      return this.handle(message, command, hash, handler, started, replayFailed);
+    });
+    return { outcome, type: command.type };
+  }
+
+  private async handle(
+    message: BusMessage,
+    command: CommandLike,
+    hash: string,
+    handler: NonNullable<ReturnType<HandlerLookup>>,
+    started: number,
+    replay: boolean,
+  ): Promise<CommandOutcome> {
+    const deadline = new Date(started + this.o.retry.deadlineMs);
+    for (let attempt = 1; ; attempt++) {
+      const ctx = new CommandContext(message, command, attempt, deadline, (fn) =>
+        this.commit(message, command, hash, 'handled', fn, replay),
+      );
+      try {
+        const result = await handler.invoke(command, ctx);
+        if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+        if (!ctx.completed) await this.commit(message, command, hash, 'handled', async () => [], replay);
+        return 'handled';
+      } catch (thrown) {
+        // Nest's default filter replaces errors with {status, message}; complete() kept the real one.
+        const error = ctx.lastCompleteError ?? thrown;
+        if (isUniqueViolation(error)) return 'duplicate'; // another instance recorded it first
+        const retryable = isRetryable(error);
+        const delay = Math.min(this.o.retry.maxDelayMs, this.o.retry.initialDelayMs * 2 ** (attempt - 1));
+        const wait = Math.random() * delay; // full jitter
+        if (retryable && Date.now() + wait < deadline.getTime()) {
+          this.o.logger?.warn('command attempt failed, retrying', { type: command.type, id: command.id, attempt, error: describe(error) });
+          await this.pause(wait);
+          continue;
+        }
+        const reason: FailureReason = retryable ? 'provider_unavailable' : 'processing_error';
+        this.o.logger?.error('command failed for good', { type: command.type, id: command.id, attempt, reason, error: describe(error) });
+        const failure = (handler.failureEventFor ?? this.o.failureEventFor)?.(command, reason);
+        await this.commit(message, command, hash, 'failed', async () => (failure ? [failure] : []), replay, reason);
+        return 'failed';
+      }
+    }
+  }
+
+  private async pause(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      if (this.o.abandoning()) throw new CommandAbandoned();
+      await sleep(Math.min(100, until - Date.now()));
+    }
+  }
+
+  /** Engine writes (rejections, failures) must land: retry infrastructure faults until shutdown gives up. */
+  private async durably(message: BusMessage, fn: () => Promise<CommandOutcome>): Promise<CommandOutcome> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (e instanceof CommandAbandoned) return 'abandoned';
+        if (isUniqueViolation(e)) return 'duplicate';
+        this.o.logger?.error('recording a command outcome failed; retrying', {
+          topic: message.topic,
+          partition: message.partition,
+          offset: message.offset,
+          error: describe(e),
+        });
+        if (this.o.abandoning()) return 'abandoned';
+        await sleep(Math.min(5_000, 100 * 2 ** Math.min(attempt, 6)));
+      }
+    }
+  }
+
+  private toOutbox(message: BusMessage, items: Array<CloudEventLike | OutboxMessage>): OutboxMessage[] {
+    const traceparent = message.headers.traceparent;
+    const key = message.key?.toString('utf8') ?? null;
+    return items.map((p) =>
+      isOutboxMessage(p)
+        ? p
+        : { topic: this.o.eventsTopic, key, event: p, ...(traceparent && { headers: { traceparent } }) },
+    );
+  }
+
+  private dlqCopy(message: BusMessage, reason: string): OutboxMessage {
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(message.headers)) if (v !== undefined) headers[k] = v;
+    return {
+      topic: this.o.dlqTopic,
+      key: message.key?.toString('utf8') ?? null,
+      event: message.value?.toString('utf8') ?? '',
+      headers: {
+        ...headers,
+        'dlq-reason': reason,
+        'dlq-original-topic': message.topic,
+        'dlq-original-partition': String(message.partition),
+        'dlq-original-offset': message.offset,
+      },
+    };
+  }
+
+  private async commit(
+    message: BusMessage,
+    command: CommandLike,
+    hash: string,
+    outcome: 'handled' | 'failed',
+    fn: CompleteFn,
+    replay: boolean,
+    failureReason?: FailureReason,
+  ): Promise<void> {
+    await this.o.dataSource.transaction(async (tx) => {
+      const produced = (await fn(tx)) ?? [];
+      await this.recordInbox(tx, command.id, hash, command.type, outcome, replay);
+      const rows = this.toOutbox(message, produced);
+      if (failureReason) rows.push(this.dlqCopy(message, failureReason));
+      await this.o.outbox.add(tx, rows);
+    });
+  }
+
+  private async recordInbox(tx: EntityManager, id: string, hash: string, type: string | undefined, outcome: string, replay: boolean) {
+    if (replay) await tx.delete(InboxEntry, { commandId: id, payloadHash: hash, outcome: 'failed' });
+    await tx.insert(InboxEntry, { commandId: id, payloadHash: hash, commandType: type ?? null, outcome });
+  }
+
+  private async reject(
+    message: BusMessage,
+    r: {
+      id: string;
+      hash: string;
+      type?: string;
+      knownId?: string;
+      violations: Violation[];
+      outcomeOverride?: 'conflict';
+      command?: CommandLike;
+      dlq?: string;
+    },
+  ): Promise<CommandOutcome> {
+    const key = message.key?.toString('utf8');
+    const event = this.o.rejectionEventFor({
+      commandId: r.knownId,
+      commandType: r.type,
+      correlationid: r.command?.correlationid,
+      subject: key || r.knownId || r.id,
+      violations: r.violations,
+    });
+    await this.o.dataSource.transaction(async (tx) => {
+      await this.recordInbox(tx, r.id, r.hash, r.type, r.outcomeOverride ?? 'rejected', false);
+      const rows = this.toOutbox(message, [event]);
+      if (r.dlq) rows.push(this.dlqCopy(message, r.dlq));
+      await this.o.outbox.add(tx, rows);
+    });
+    return r.outcomeOverride ?? 'rejected';
+  }
+}
+
+/** Error text for logs: class, code and message only (messages never carry secrets by our rules). */
+function describe(e: unknown): string {
+  if (e instanceof Error) return `${e.name}${(e as { code?: unknown }).code ? `(${String((e as { code?: unknown }).code)})` : ''}: ${e.message}`;
+  try {
+    return JSON.stringify(e);
+  } catch {
+    return String(e);
+  }
+}

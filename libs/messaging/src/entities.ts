@@ -1,0 +1,57 @@
+import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+
+/** Processed command ids. No schema here: each service's DataSource `schema` option places it. */
+@Entity({ name: 'messaging_inbox' })
+@Index('messaging_inbox_one_outcome_per_id', ['commandId'], { unique: true, where: `outcome <> 'conflict'` })
+export class InboxEntry {
+  @PrimaryColumn({ name: 'command_id', type: 'text' })
+  commandId!: string;
+
+  /** sha256 of type + subject + data, so a reused id with other content is caught. */
+  @PrimaryColumn({ name: 'payload_hash', type: 'text' })
+  payloadHash!: string;
+
+  @Column({ name: 'command_type', type: 'text', nullable: true })
+  commandType!: string | null;
+
+  /** handled | rejected | failed | conflict */
+  @Column({ type: 'text' })
+  outcome!: string;
+
+  @Column({ name: 'processed_at', type: 'timestamptz', default: () => 'now()' })
+  processedAt!: Date;
+}
+
+/** Events waiting for the relay. `id` is the publishing order; `claimed_until` is the relay's lease. */
+@Entity({ name: 'messaging_outbox' })
+@Index('messaging_outbox_unsent', ['id'], { where: 'sent_at IS NULL' })
+export class OutboxEntry {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id!: string;
+
+  @Column({ type: 'text' })
+  topic!: string;
+
+  @Column({ type: 'text', nullable: true })
+  key!: string | null;
+
+  @Column({ type: 'text' })
+  value!: string;
+
+  @Column({ type: 'jsonb', default: () => `'{}'::jsonb` })
+  headers!: Record<string, string>;
+
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
+  createdAt!: Date;
+
+  @Column({ name: 'claimed_by', type: 'text', nullable: true })
+  claimedBy!: string | null;
+
+  @Column({ name: 'claimed_until', type: 'timestamptz', nullable: true })
+  claimedUntil!: Date | null;
+
+  @Column({ name: 'sent_at', type: 'timestamptz', nullable: true })
+  sentAt!: Date | null;
+}
+
+export const MESSAGING_ENTITIES = [InboxEntry, OutboxEntry];

@@ -1,0 +1,39 @@
+import { Catch, type RpcExceptionFilter } from '@nestjs/common';
+import { throwError, type Observable } from 'rxjs';
+
+const PG_RETRYABLE_CODES = new Set(['57P01', '57P02', '57P03', '53300', '40001', '40P01']);
+const NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** True for errors worth another attempt: `retryable === true` (keysecure errors) or a Postgres connection fault. */
+export function isRetryable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as { retryable?: unknown; code?: unknown; driverError?: unknown; message?: unknown };
+  if (e.retryable === true) return true;
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  if (code && (NET_CODES.has(code) || PG_RETRYABLE_CODES.has(code) || code.startsWith('08'))) return true;
+  if (e.driverError && e.driverError !== error) return isRetryable(e.driverError);
+  return typeof e.message === 'string' && /Connection terminated|connection timeout|timeout exceeded when trying to connect/i.test(e.message);
+}
+
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: unknown; driverError?: { code?: unknown } } | null;
+  return e?.code === '23505' || e?.driverError?.code === '23505';
+}
+
+/**
+ * Nest's default RPC filter turns any thrown error into `{status, message}`, losing `retryable`.
+ * Put `@UseFilters(CommandErrorsFilter)` on command controllers so the engine sees the real error.
+ */
+@Catch()
+export class CommandErrorsFilter implements RpcExceptionFilter<unknown> {
+  catch(exception: unknown): Observable<never> {
+    return throwError(() => exception);
+  }
+}
+
+/** Thrown by the engine's retry loop when shutdown abandons a command (it stays uncommitted). */
+export class CommandAbandoned extends Error {
+  constructor() {
+    super('command abandoned at shutdown; it stays uncommitted and will be redelivered');
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * The engine's only view of Kafka. The transport never imports kafkajs; KafkaJsMessageBus adapts it,
+ * so a KafkaJS-compatible client (e.g. @confluentinc/kafka-javascript) can replace it in one file.
+ */
+export interface BusMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, string | undefined>;
+  /** Partition high watermark when the message was fetched (for the lag gauge). */
+  highWatermark?: string;
+}
+
+export interface TopicPartitionOffset {
+  topic: string;
+  partition: number;
+  /** The next offset to read (last finished + 1), as Kafka expects in a commit. */
+  offset: string;
+}
+
+export type ConsumerLifecycleEvent =
+  | { kind: 'rebalancing' }
+  | { kind: 'assigned'; assignment: Record<string, number[]> }
+  | { kind: 'crash'; error: Error; restart: boolean }
+  | { kind: 'stop' };
+
+export interface BusConsumer {
+  connect(): Promise<void>;
+  subscribe(topics: string[], fromBeginning?: boolean): Promise<void>;
+  /**
+   * Starts fetching. `onMessage` is awaited before the next message of the same partition is offered,
+   * so it should only enqueue. Offsets are never committed automatically.
+   */
+  run(onMessage: (message: BusMessage) => Promise<void> | void): Promise<void>;
+  pause(topic: string): void;
+  resume(topic: string): void;
+  commit(offsets: TopicPartitionOffset[]): Promise<void>;
+  onLifecycle(listener: (event: ConsumerLifecycleEvent) => void): void;
+  /** Stops fetching and leaves the group. */
+  disconnect(): Promise<void>;
+}
+
+export interface ProducerRecord {
+  topic: string;
+  key: string | null;
+  value: string | Buffer;
+  headers?: Record<string, string>;
+}
+
+export interface BusProducer {
+  connect(): Promise<void>;
+  /** Sends in the given order; with an idempotent producer order per partition is kept across retries. */
+  send(records: ProducerRecord[]): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+export interface MessageBus {
+  createConsumer(options: { groupId: string; sessionTimeoutMs?: number }): BusConsumer;
+  createProducer(options?: { idempotent?: boolean }): BusProducer;
+}
