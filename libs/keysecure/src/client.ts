@@ -129,7 +129,7 @@ export class KeySecureClient {
   }
 
   /** POST /cardholder/apply — create (no cardholder_no) or re-submit KYC (with cardholder_no). */
-  applyCardholder(req: ApplyCardholderRequest, options?: KeySecureCallOptions): Promise<ApplyCardholderResponse> {
+  async applyCardholder(req: ApplyCardholderRequest, options?: KeySecureCallOptions): Promise<ApplyCardholderResponse> {
     rules.validateApplyCardholder(req, KEYSECURE_ENDPOINTS.cardholderApply.name);
     return this.execute({ endpoint: KEYSECURE_ENDPOINTS.cardholderApply, path: '/cardholder/apply', body: req, options });
   }
@@ -147,7 +147,7 @@ export class KeySecureClient {
   }
 
   /** GET /cardholder/{cardholder_no}/info */
-  getCardholder(cardholderNo: string, options?: KeySecureCallOptions): Promise<CardholderInfo> {
+  async getCardholder(cardholderNo: string, options?: KeySecureCallOptions): Promise<CardholderInfo> {
     rules.validatePathParam(cardholderNo, 'cardholder_no', KEYSECURE_ENDPOINTS.cardholderInfo.name);
     return this.execute({
       endpoint: KEYSECURE_ENDPOINTS.cardholderInfo,
@@ -157,7 +157,7 @@ export class KeySecureClient {
   }
 
   /** POST /card/apply — asynchronous issuance; follow the card by list/detail or Card_update. */
-  applyCard(req: ApplyCardRequest, options?: KeySecureCallOptions): Promise<ApplyCardResponse> {
+  async applyCard(req: ApplyCardRequest, options?: KeySecureCallOptions): Promise<ApplyCardResponse> {
     rules.validateApplyCard(req, KEYSECURE_ENDPOINTS.cardApply.name);
     return this.execute({ endpoint: KEYSECURE_ENDPOINTS.cardApply, path: '/card/apply', body: req, options });
   }
@@ -175,7 +175,7 @@ export class KeySecureClient {
   }
 
   /** GET /card/{card_no}/detail */
-  getCard(cardNo: string, options?: KeySecureCallOptions): Promise<CardDetail> {
+  async getCard(cardNo: string, options?: KeySecureCallOptions): Promise<CardDetail> {
     rules.validatePathParam(cardNo, 'card_no', KEYSECURE_ENDPOINTS.cardDetail.name);
     return this.execute({
       endpoint: KEYSECURE_ENDPOINTS.cardDetail,
@@ -204,7 +204,7 @@ export class KeySecureClient {
   }
 
   /** POST /card/active — takes the PLAINTEXT CVV and encrypts it right before sending. */
-  activateCard(input: ActivateCardInput, options?: KeySecureCallOptions): Promise<ResultResponse> {
+  async activateCard(input: ActivateCardInput, options?: KeySecureCallOptions): Promise<ResultResponse> {
     rules.validateActivateCard(input, KEYSECURE_ENDPOINTS.cardActive.name);
     const body = {
       cardholder_no: input.cardholder_no,
@@ -216,7 +216,7 @@ export class KeySecureClient {
   }
 
   /** POST /card/status/update — Frozen (freeze), Activated (unfreeze), Delete (cancel). */
-  updateCardStatus(req: UpdateCardStatusRequest, options?: KeySecureCallOptions): Promise<ResultResponse> {
+  async updateCardStatus(req: UpdateCardStatusRequest, options?: KeySecureCallOptions): Promise<ResultResponse> {
     rules.validateUpdateCardStatus(req, KEYSECURE_ENDPOINTS.cardStatusUpdate.name);
     return this.execute({
       endpoint: KEYSECURE_ENDPOINTS.cardStatusUpdate,
@@ -227,7 +227,7 @@ export class KeySecureClient {
   }
 
   /** POST /card/pin/set — takes the PLAINTEXT PIN and encrypts it right before sending. Physical, Activated cards only. */
-  setCardPin(input: SetCardPinInput, options?: KeySecureCallOptions): Promise<ResultResponse> {
+  async setCardPin(input: SetCardPinInput, options?: KeySecureCallOptions): Promise<ResultResponse> {
     rules.validateSetCardPin(input, KEYSECURE_ENDPOINTS.cardPinSet.name);
     const body = { card_no: input.card_no, cardholder_no: input.cardholder_no, pin: this.cipher.encrypt(input.pin) };
     return this.execute({ endpoint: KEYSECURE_ENDPOINTS.cardPinSet, path: '/card/pin/set', body, options });
