@@ -43,7 +43,12 @@ export function configuredBrokers(): string[] | undefined {
 }
 
 function admin(brokers: string[]) {
-  return new Kafka({ clientId: 'issuing-bridge-infra', brokers, logLevel: logLevel.ERROR }).admin();
+  // Quiet: kafkajs logs retried, expected errors (coordinator still loading); real failures are thrown.
+  return new Kafka({
+    clientId: 'issuing-bridge-infra',
+    brokers,
+    logLevel: logLevel.NOTHING,
+  }).admin();
 }
 
 /** Creates missing topics of libs/contracts and grows any that have fewer partitions than declared. */

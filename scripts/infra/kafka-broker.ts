@@ -15,8 +15,9 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const KAFKA_VERSION = process.env.ISSUING_BRIDGE_KAFKA_VERSION ?? '4.1.1';
 // Kafka 4 logs through SLF4J 1.7; log4j-slf4j-impl is the log4j2 binding for that API.
 const LOG4J_VERSION = '2.24.3';
-export const KAFKA_PORT = 9092;
-export const CONTROLLER_PORT = 9093;
+// Other ports only to run a second, throwaway broker beside the shared one (e.g. to try these scripts).
+export const KAFKA_PORT = Number(process.env.ISSUING_BRIDGE_KAFKA_PORT || 9092);
+export const CONTROLLER_PORT = KAFKA_PORT + 1;
 export const LOCAL_BROKERS = [`127.0.0.1:${KAFKA_PORT}`];
 
 export interface KafkaPaths {
@@ -222,7 +223,7 @@ function isAlive(pid: number): boolean {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Starts the local broker unless one already answers on 127.0.0.1:9092.
+ * Starts the local broker unless one already answers on 127.0.0.1:KAFKA_PORT.
  * Returns true when this call started it (so the caller knows whether to stop it).
  */
 export async function startLocalBroker(readyTimeoutMs = 90_000): Promise<boolean> {
