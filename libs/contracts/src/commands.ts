@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { envelopeSchema } from './envelope';
-import { countryCode, digits, englishText, merchantUniqueNo, providerNo, sealedSecret } from './fields';
+import {
+  countryCode,
+  digits,
+  englishText,
+  merchantUniqueNo,
+  providerNo,
+  sealedSecret,
+} from './fields';
 import { ruleMessage } from './violations';
 
 export const COMMAND_TYPES = {
@@ -27,10 +34,14 @@ export type CardStatusAction = (typeof CARD_STATUS_ACTIONS)[number];
 
 export const cardholderKycApplyData = z
   .strictObject({
-    cardholder_unique_no: merchantUniqueNo.describe('Merchant-side unique cardholder number; the Kafka key'),
+    cardholder_unique_no: merchantUniqueNo.describe(
+      'Merchant-side unique cardholder number; the Kafka key',
+    ),
     cardholder_no: providerNo
       .optional()
-      .describe('KeySecure cardholder number: leave out to create, send it to update (re-submit KYC)'),
+      .describe(
+        'KeySecure cardholder number: leave out to create, send it to update (re-submit KYC)',
+      ),
     sumsub_share_token: z.string().min(1).max(4096).describe('Sumsub shareToken of the applicant'),
   })
   .meta({ title: 'CardholderKycApplyData' });
@@ -41,7 +52,10 @@ const phoneCode = digits(1, 4, 'digits_only', 'must contain digits only, without
 const phone = digits(4, 20, 'digits_only', 'must contain digits only');
 const postalCode = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9 -]{0,15}$/, ruleMessage('postal_code', 'must be 1-16 letters, digits, spaces or hyphens'));
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9 -]{0,15}$/,
+    ruleMessage('postal_code', 'must be 1-16 letters, digits, spaces or hyphens'),
+  );
 
 const addressFields = {
   postal_code: postalCode,
@@ -75,16 +89,32 @@ export const virtualAddressInfo = z
   .meta({ title: 'VirtualCardAddressInfo' });
 
 const cardApplyCommon = {
-  card_unique_no: merchantUniqueNo.describe('Merchant-side unique card number (max 64); the Kafka key'),
-  cardholder_no: providerNo.describe('KeySecure cardholder number (from cardholder.kyc.applied.v1)'),
-  card_bin_no: providerNo.optional().describe('BIN mode (AUTHORIZATION): exactly one of card_bin_no / package_no'),
-  package_no: providerNo.optional().describe('Package mode (CREDIT_EXTENSION): exactly one of card_bin_no / package_no'),
+  card_unique_no: merchantUniqueNo.describe(
+    'Merchant-side unique card number (max 64); the Kafka key',
+  ),
+  cardholder_no: providerNo.describe(
+    'KeySecure cardholder number (from cardholder.kyc.applied.v1)',
+  ),
+  card_bin_no: providerNo
+    .optional()
+    .describe('BIN mode (AUTHORIZATION): exactly one of card_bin_no / package_no'),
+  package_no: providerNo
+    .optional()
+    .describe('Package mode (CREDIT_EXTENSION): exactly one of card_bin_no / package_no'),
 };
 
 export const cardApplyData = z
   .discriminatedUnion('card_type', [
-    z.strictObject({ ...cardApplyCommon, card_type: z.literal('Physical'), address_info: physicalAddressInfo }),
-    z.strictObject({ ...cardApplyCommon, card_type: z.literal('Virtual'), address_info: virtualAddressInfo.optional() }),
+    z.strictObject({
+      ...cardApplyCommon,
+      card_type: z.literal('Physical'),
+      address_info: physicalAddressInfo,
+    }),
+    z.strictObject({
+      ...cardApplyCommon,
+      card_type: z.literal('Virtual'),
+      address_info: virtualAddressInfo.optional(),
+    }),
   ])
   .superRefine((data, ctx) => {
     const modes = [data.card_bin_no, data.package_no].filter((v) => v !== undefined).length;
@@ -101,40 +131,56 @@ export const cardApplyData = z
       });
     }
   })
-  .meta({ title: 'CardApplyData', description: 'Exactly one of card_bin_no (BIN mode) or package_no (package mode).' });
+  .meta({
+    title: 'CardApplyData',
+    description: 'Exactly one of card_bin_no (BIN mode) or package_no (package mode).',
+  });
 
 // --- card.activate.v1 / card.status.update.v1 / card.pin.set.v1 -----------------------------------
 
 export const cardActivateData = z
   .strictObject({
     card_unique_no: merchantUniqueNo,
-    card_last_no: z.string().regex(/^[0-9]{4}$/, ruleMessage('four_digits', 'must be exactly 4 digits')),
-    cvv_jwe: sealedSecret.describe('CVV (3 digits) sealed with sealSecret(); only card-svc can open it'),
+    card_last_no: z
+      .string()
+      .regex(/^[0-9]{4}$/, ruleMessage('four_digits', 'must be exactly 4 digits')),
+    cvv_jwe: sealedSecret.describe(
+      'CVV (3 digits) sealed with sealSecret(); only card-svc can open it',
+    ),
   })
   .meta({ title: 'CardActivateData' });
 
 export const cardStatusUpdateData = z
   .strictObject({
     card_unique_no: merchantUniqueNo,
-    action: z.enum(CARD_STATUS_ACTIONS).describe('freeze → Frozen, unfreeze → Activated, cancel → Delete'),
+    action: z
+      .enum(CARD_STATUS_ACTIONS)
+      .describe('freeze → Frozen, unfreeze → Activated, cancel → Delete'),
   })
   .meta({ title: 'CardStatusUpdateData' });
 
 export const cardPinSetData = z
   .strictObject({
     card_unique_no: merchantUniqueNo,
-    pin_jwe: sealedSecret.describe('PIN (6 digits) sealed with sealSecret(); only card-svc can open it'),
+    pin_jwe: sealedSecret.describe(
+      'PIN (6 digits) sealed with sealSecret(); only card-svc can open it',
+    ),
   })
   .meta({ title: 'CardPinSetData' });
 
 // --- envelopes ------------------------------------------------------------------------------------
 
 export const commandSchemas = {
-  [COMMAND_TYPES.cardholderKycApply]: envelopeSchema(COMMAND_TYPES.cardholderKycApply, cardholderKycApplyData, {
-    causationRequired: false,
-    subjectField: 'cardholder_unique_no',
-    description: 'Create (no cardholder_no) or update (with cardholder_no) a cardholder KYC application.',
-  }),
+  [COMMAND_TYPES.cardholderKycApply]: envelopeSchema(
+    COMMAND_TYPES.cardholderKycApply,
+    cardholderKycApplyData,
+    {
+      causationRequired: false,
+      subjectField: 'cardholder_unique_no',
+      description:
+        'Create (no cardholder_no) or update (with cardholder_no) a cardholder KYC application.',
+    },
+  ),
   [COMMAND_TYPES.cardApply]: envelopeSchema(COMMAND_TYPES.cardApply, cardApplyData, {
     causationRequired: false,
     subjectField: 'card_unique_no',
@@ -143,13 +189,18 @@ export const commandSchemas = {
   [COMMAND_TYPES.cardActivate]: envelopeSchema(COMMAND_TYPES.cardActivate, cardActivateData, {
     causationRequired: false,
     subjectField: 'card_unique_no',
-    description: 'Activate a physical card (ToActivate → Activated) with its last 4 digits and sealed CVV.',
+    description:
+      'Activate a physical card (ToActivate → Activated) with its last 4 digits and sealed CVV.',
   }),
-  [COMMAND_TYPES.cardStatusUpdate]: envelopeSchema(COMMAND_TYPES.cardStatusUpdate, cardStatusUpdateData, {
-    causationRequired: false,
-    subjectField: 'card_unique_no',
-    description: 'Freeze, unfreeze or cancel a card.',
-  }),
+  [COMMAND_TYPES.cardStatusUpdate]: envelopeSchema(
+    COMMAND_TYPES.cardStatusUpdate,
+    cardStatusUpdateData,
+    {
+      causationRequired: false,
+      subjectField: 'card_unique_no',
+      description: 'Freeze, unfreeze or cancel a card.',
+    },
+  ),
   [COMMAND_TYPES.cardPinSet]: envelopeSchema(COMMAND_TYPES.cardPinSet, cardPinSetData, {
     causationRequired: false,
     subjectField: 'card_unique_no',

@@ -43,9 +43,15 @@ export function envelopeSchema<T extends string, D extends z.ZodType, C extends 
   const field = options.subjectField;
   return schema.refine(
     (envelope) => {
-      const { data: body, subject } = envelope as unknown as { data: Record<string, unknown>; subject: string };
+      const { data: body, subject } = envelope as unknown as {
+        data: Record<string, unknown>;
+        subject: string;
+      };
       return field === undefined || body[field] === subject;
     },
-    { path: ['subject'], error: ruleMessage('subject_is_key', `must equal data.${field} (the Kafka key)`) },
+    {
+      path: ['subject'],
+      error: ruleMessage('subject_is_key', `must equal data.${field} (the Kafka key)`),
+    },
   );
 }

@@ -27,7 +27,14 @@ export const EVENT_TYPE_LIST = Object.values(EVENT_TYPES) as EventType[];
 export const KYC_STATUSES = ['Pending', 'In_progress', 'Approved', 'Rejected'] as const;
 export type KycStatus = (typeof KYC_STATUSES)[number];
 /** KeySecure card status, constants 8.2. */
-export const CARD_STATUSES = ['Pending', 'ToActivate', 'Activated', 'Fail', 'Frozen', 'Delete'] as const;
+export const CARD_STATUSES = [
+  'Pending',
+  'ToActivate',
+  'Activated',
+  'Fail',
+  'Frozen',
+  'Delete',
+] as const;
 export type CardStatus = (typeof CARD_STATUSES)[number];
 
 export const KYC_STATUS_SOURCES = ['command', 'poll', 'reconciliation'] as const;
@@ -35,7 +42,9 @@ export const CARD_STATUS_SOURCES = ['command', 'poll', 'callback', 'reconciliati
 
 const kycStatus = z.enum(KYC_STATUSES);
 const cardStatus = z.enum(CARD_STATUSES);
-const kycOperation = z.enum(['create', 'update']).describe('create: no cardholder_no was sent; update: it was');
+const kycOperation = z
+  .enum(['create', 'update'])
+  .describe('create: no cardholder_no was sent; update: it was');
 
 // Failure data: `code` is the provider's number or our snake_case reason; `msg` is human text that
 // never carries a secret (services must not copy sealed or decrypted values into it).
@@ -92,7 +101,10 @@ const cardStatusUpdateFailedData = z.strictObject({
   action: z.enum(CARD_STATUS_ACTIONS),
   ...failure,
 });
-const cardPinSetSucceededData = z.strictObject({ card_unique_no: merchantUniqueNo, card_no: providerNo });
+const cardPinSetSucceededData = z.strictObject({
+  card_unique_no: merchantUniqueNo,
+  card_no: providerNo,
+});
 const cardPinSetFailedData = z.strictObject({
   card_unique_no: merchantUniqueNo,
   card_no: providerNo.nullable(),
@@ -114,8 +126,14 @@ const violationSchema = z.strictObject({
 });
 const commandRejectedData = z.strictObject({
   command_id: uuid.nullable().describe('id of the rejected command when it was a valid UUID'),
-  command_type: z.enum(COMMAND_TYPE_LIST as [string, ...string[]]).nullable().describe('when known'),
-  violations: z.array(violationSchema).min(1).describe('which field broke which rule; never the value'),
+  command_type: z
+    .enum(COMMAND_TYPE_LIST as [string, ...string[]])
+    .nullable()
+    .describe('when known'),
+  violations: z
+    .array(violationSchema)
+    .min(1)
+    .describe('which field broke which rule; never the value'),
 });
 // The callback body exactly as KeySecure sent it (after the gateway verified its signature).
 const keysecureCallbackReceivedData = z.looseObject({
@@ -125,20 +143,32 @@ const keysecureCallbackReceivedData = z.looseObject({
 });
 
 export const eventSchemas = {
-  [EVENT_TYPES.cardholderKycApplied]: envelopeSchema(EVENT_TYPES.cardholderKycApplied, cardholderKycAppliedData, {
-    causationRequired: true,
-    subjectField: 'cardholder_unique_no',
-    description: 'The provider accepted a KYC application (create or update).',
-  }),
-  [EVENT_TYPES.cardholderKycApplyFailed]: envelopeSchema(EVENT_TYPES.cardholderKycApplyFailed, cardholderKycApplyFailedData, {
-    causationRequired: true,
-    subjectField: 'cardholder_unique_no',
-    description: 'A KYC application failed for good.',
-  }),
+  [EVENT_TYPES.cardholderKycApplied]: envelopeSchema(
+    EVENT_TYPES.cardholderKycApplied,
+    cardholderKycAppliedData,
+    {
+      causationRequired: true,
+      subjectField: 'cardholder_unique_no',
+      description: 'The provider accepted a KYC application (create or update).',
+    },
+  ),
+  [EVENT_TYPES.cardholderKycApplyFailed]: envelopeSchema(
+    EVENT_TYPES.cardholderKycApplyFailed,
+    cardholderKycApplyFailedData,
+    {
+      causationRequired: true,
+      subjectField: 'cardholder_unique_no',
+      description: 'A KYC application failed for good.',
+    },
+  ),
   [EVENT_TYPES.cardholderKycStatusChanged]: envelopeSchema(
     EVENT_TYPES.cardholderKycStatusChanged,
     cardholderKycStatusChangedData,
-    { causationRequired: false, subjectField: 'cardholder_unique_no', description: 'A cardholder KYC status really changed.' },
+    {
+      causationRequired: false,
+      subjectField: 'cardholder_unique_no',
+      description: 'A cardholder KYC status really changed.',
+    },
   ),
   [EVENT_TYPES.cardApplied]: envelopeSchema(EVENT_TYPES.cardApplied, cardAppliedData, {
     causationRequired: true,
@@ -155,53 +185,89 @@ export const eventSchemas = {
     subjectField: 'card_unique_no',
     description: 'A physical card was activated.',
   }),
-  [EVENT_TYPES.cardActivateFailed]: envelopeSchema(EVENT_TYPES.cardActivateFailed, cardActivateFailedData, {
-    causationRequired: true,
-    subjectField: 'card_unique_no',
-    description: 'Activation failed for good.',
-  }),
-  [EVENT_TYPES.cardStatusUpdated]: envelopeSchema(EVENT_TYPES.cardStatusUpdated, cardStatusUpdatedData, {
-    causationRequired: true,
-    subjectField: 'card_unique_no',
-    description: 'A freeze / unfreeze / cancel command succeeded.',
-  }),
-  [EVENT_TYPES.cardStatusUpdateFailed]: envelopeSchema(EVENT_TYPES.cardStatusUpdateFailed, cardStatusUpdateFailedData, {
-    causationRequired: true,
-    subjectField: 'card_unique_no',
-    description: 'A freeze / unfreeze / cancel command failed for good.',
-  }),
-  [EVENT_TYPES.cardPinSetSucceeded]: envelopeSchema(EVENT_TYPES.cardPinSetSucceeded, cardPinSetSucceededData, {
-    causationRequired: true,
-    subjectField: 'card_unique_no',
-    description: 'The PIN was set.',
-  }),
-  [EVENT_TYPES.cardPinSetFailed]: envelopeSchema(EVENT_TYPES.cardPinSetFailed, cardPinSetFailedData, {
-    causationRequired: true,
-    subjectField: 'card_unique_no',
-    description: 'Setting the PIN failed for good (e.g. weak_pin, 4005 not activated, 4017 virtual card).',
-  }),
-  [EVENT_TYPES.cardStatusChanged]: envelopeSchema(EVENT_TYPES.cardStatusChanged, cardStatusChangedData, {
-    causationRequired: false,
-    subjectField: 'card_unique_no',
-    description: 'A card status really changed, whatever the source; emitted once per change.',
-  }),
+  [EVENT_TYPES.cardActivateFailed]: envelopeSchema(
+    EVENT_TYPES.cardActivateFailed,
+    cardActivateFailedData,
+    {
+      causationRequired: true,
+      subjectField: 'card_unique_no',
+      description: 'Activation failed for good.',
+    },
+  ),
+  [EVENT_TYPES.cardStatusUpdated]: envelopeSchema(
+    EVENT_TYPES.cardStatusUpdated,
+    cardStatusUpdatedData,
+    {
+      causationRequired: true,
+      subjectField: 'card_unique_no',
+      description: 'A freeze / unfreeze / cancel command succeeded.',
+    },
+  ),
+  [EVENT_TYPES.cardStatusUpdateFailed]: envelopeSchema(
+    EVENT_TYPES.cardStatusUpdateFailed,
+    cardStatusUpdateFailedData,
+    {
+      causationRequired: true,
+      subjectField: 'card_unique_no',
+      description: 'A freeze / unfreeze / cancel command failed for good.',
+    },
+  ),
+  [EVENT_TYPES.cardPinSetSucceeded]: envelopeSchema(
+    EVENT_TYPES.cardPinSetSucceeded,
+    cardPinSetSucceededData,
+    {
+      causationRequired: true,
+      subjectField: 'card_unique_no',
+      description: 'The PIN was set.',
+    },
+  ),
+  [EVENT_TYPES.cardPinSetFailed]: envelopeSchema(
+    EVENT_TYPES.cardPinSetFailed,
+    cardPinSetFailedData,
+    {
+      causationRequired: true,
+      subjectField: 'card_unique_no',
+      description:
+        'Setting the PIN failed for good (e.g. weak_pin, 4005 not activated, 4017 virtual card).',
+    },
+  ),
+  [EVENT_TYPES.cardStatusChanged]: envelopeSchema(
+    EVENT_TYPES.cardStatusChanged,
+    cardStatusChangedData,
+    {
+      causationRequired: false,
+      subjectField: 'card_unique_no',
+      description: 'A card status really changed, whatever the source; emitted once per change.',
+    },
+  ),
   [EVENT_TYPES.commandRejected]: envelopeSchema(EVENT_TYPES.commandRejected, commandRejectedData, {
     causationRequired: false,
     description:
       'A command failed validation; it is not retried and is copied to the DLQ. subject = the Kafka key of the rejected record (or its id).',
   }),
-  [EVENT_TYPES.keysecureCallbackReceived]: envelopeSchema(EVENT_TYPES.keysecureCallbackReceived, keysecureCallbackReceivedData, {
-    causationRequired: false,
-    description: 'A KeySecure callback whose signature the gateway verified. subject = data.data.card_no when present, else data.id.',
-  }),
+  [EVENT_TYPES.keysecureCallbackReceived]: envelopeSchema(
+    EVENT_TYPES.keysecureCallbackReceived,
+    keysecureCallbackReceivedData,
+    {
+      causationRequired: false,
+      description:
+        'A KeySecure callback whose signature the gateway verified. subject = data.data.card_no when present, else data.id.',
+    },
+  ),
 } as const;
 
-export type DomainEvent<T extends EventType = EventType> = T extends EventType ? z.infer<(typeof eventSchemas)[T]> : never;
+export type DomainEvent<T extends EventType = EventType> = T extends EventType
+  ? z.infer<(typeof eventSchemas)[T]>
+  : never;
 export type EventData<T extends EventType> = DomainEvent<T>['data'];
 
 export type CardholderKycAppliedEvent = DomainEvent<typeof EVENT_TYPES.cardholderKycApplied>;
-export type CardholderKycApplyFailedEvent = DomainEvent<typeof EVENT_TYPES.cardholderKycApplyFailed>;
-export type CardholderKycStatusChangedEvent = DomainEvent<typeof EVENT_TYPES.cardholderKycStatusChanged>;
+export type CardholderKycApplyFailedEvent = DomainEvent<
+  typeof EVENT_TYPES.cardholderKycApplyFailed
+>;
+export type CardholderKycStatusChangedEvent = DomainEvent<
+  typeof EVENT_TYPES.cardholderKycStatusChanged
+>;
 export type CardAppliedEvent = DomainEvent<typeof EVENT_TYPES.cardApplied>;
 export type CardApplyFailedEvent = DomainEvent<typeof EVENT_TYPES.cardApplyFailed>;
 export type CardActivatedEvent = DomainEvent<typeof EVENT_TYPES.cardActivated>;
@@ -212,7 +278,9 @@ export type CardPinSetSucceededEvent = DomainEvent<typeof EVENT_TYPES.cardPinSet
 export type CardPinSetFailedEvent = DomainEvent<typeof EVENT_TYPES.cardPinSetFailed>;
 export type CardStatusChangedEvent = DomainEvent<typeof EVENT_TYPES.cardStatusChanged>;
 export type CommandRejectedEvent = DomainEvent<typeof EVENT_TYPES.commandRejected>;
-export type KeysecureCallbackReceivedEvent = DomainEvent<typeof EVENT_TYPES.keysecureCallbackReceived>;
+export type KeysecureCallbackReceivedEvent = DomainEvent<
+  typeof EVENT_TYPES.keysecureCallbackReceived
+>;
 
 export function isEventType(value: unknown): value is EventType {
   return typeof value === 'string' && (EVENT_TYPE_LIST as string[]).includes(value);

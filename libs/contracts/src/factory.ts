@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { COMMAND_KEY_FIELD, type Command, type CommandData, type CommandType, commandSchemas } from './commands';
+import {
+  COMMAND_KEY_FIELD,
+  type Command,
+  type CommandData,
+  type CommandType,
+  commandSchemas,
+} from './commands';
 import { CLOUDEVENTS_SPECVERSION, DATA_CONTENT_TYPE } from './envelope';
 import { type DomainEvent, type EventData, type EventType, eventSchemas } from './events';
 import { ContractViolationError, zodErrorToViolations } from './violations';
@@ -45,8 +51,9 @@ export function createCommand<T extends CommandType>(input: CreateCommandInput<T
     ...(input.correlationid !== undefined && { correlationid: input.correlationid }),
     ...(input.causationid !== undefined && { causationid: input.causationid }),
   };
-  const result = commandSchemas[input.type].safeParse(envelope);
-  if (!result.success) throw new ContractViolationError(input.type, zodErrorToViolations(result.error));
+  const result = commandSchemas[input.type].safeParse(envelope, { reportInput: true });
+  if (!result.success)
+    throw new ContractViolationError(input.type, zodErrorToViolations(result.error));
   return result.data as Command<T>;
 }
 
@@ -64,7 +71,8 @@ export function createEvent<T extends EventType>(input: CreateEventInput<T>): Do
     ...(input.correlationid !== undefined && { correlationid: input.correlationid }),
     ...(input.causationid !== undefined && { causationid: input.causationid }),
   };
-  const result = eventSchemas[input.type].safeParse(envelope);
-  if (!result.success) throw new ContractViolationError(input.type, zodErrorToViolations(result.error));
+  const result = eventSchemas[input.type].safeParse(envelope, { reportInput: true });
+  if (!result.success)
+    throw new ContractViolationError(input.type, zodErrorToViolations(result.error));
   return result.data as DomainEvent<T>;
 }

@@ -10,14 +10,20 @@ export const merchantUniqueNo = z
   .string()
   .min(1)
   .max(64)
-  .regex(/^[\x21-\x7E]+$/, ruleMessage('printable_ascii', 'must be printable ASCII without spaces'));
+  .regex(
+    /^[\x21-\x7E]+$/,
+    ruleMessage('printable_ascii', 'must be printable ASCII without spaces'),
+  );
 
 /** A provider-assigned order number (cardholder_no, card_no). Length is ours. */
 export const providerNo = z
   .string()
   .min(1)
   .max(64)
-  .regex(/^[\x21-\x7E]+$/, ruleMessage('printable_ascii', 'must be printable ASCII without spaces'));
+  .regex(
+    /^[\x21-\x7E]+$/,
+    ruleMessage('printable_ascii', 'must be printable ASCII without spaces'),
+  );
 
 /** Address texts must be in English (KeySecure card-apply); we accept printable ASCII. Lengths are ours. */
 export const englishText = (max: number) =>
@@ -27,7 +33,12 @@ export const englishText = (max: number) =>
     .max(max)
     .regex(/^[\x20-\x7E]+$/, ruleMessage('english_text', 'must be English text (printable ASCII)'));
 
-export const digits = (min: number, max: number, rule = 'digits_only', what = 'must contain digits only') =>
+export const digits = (
+  min: number,
+  max: number,
+  rule = 'digits_only',
+  what = 'must contain digits only',
+) =>
   z
     .string()
     .min(min)
@@ -36,7 +47,10 @@ export const digits = (min: number, max: number, rule = 'digits_only', what = 'm
 
 export const countryCode = z
   .string()
-  .regex(/^[A-Z]{2}$/, ruleMessage('iso_country', 'must be an ISO 3166-1 alpha-2 country code in capitals'));
+  .regex(
+    /^[A-Z]{2}$/,
+    ruleMessage('iso_country', 'must be an ISO 3166-1 alpha-2 country code in capitals'),
+  );
 
 export const rfc3339 = z.iso.datetime({
   offset: true,
@@ -48,25 +62,41 @@ export const uuid = z.uuid({ error: ruleMessage('uuid', 'must be a UUID') });
 export const SEALING_ALG = 'RSA-OAEP-256';
 export const SEALING_ENC = 'A256GCM';
 
-const JWE_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const JWE_COMPACT =
+  /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /** A secret sealed with sealSecret(): JWE compact serialization, RSA-OAEP-256 + A256GCM. */
 export const sealedSecret = z
   .string()
   .max(4096)
-  .regex(JWE_COMPACT, ruleMessage('jwe_compact', 'must be a JWE compact serialization sealed with sealSecret(); plaintext is not accepted'))
+  .regex(
+    JWE_COMPACT,
+    ruleMessage(
+      'jwe_compact',
+      'must be a JWE compact serialization sealed with sealSecret(); plaintext is not accepted',
+    ),
+  )
   .refine(
     (value) => {
       const header = decodeProtectedHeader(value);
       return header !== undefined && header.alg === SEALING_ALG && header.enc === SEALING_ENC;
     },
-    { error: ruleMessage('jwe_algorithm', `must be sealed with alg ${SEALING_ALG} and enc ${SEALING_ENC}`), abort: true },
+    {
+      error: ruleMessage(
+        'jwe_algorithm',
+        `must be sealed with alg ${SEALING_ALG} and enc ${SEALING_ENC}`,
+      ),
+      abort: true,
+    },
   );
 
 /** Failure code: the provider's numeric code, or our own snake_case reason (see FAILURE_REASONS). */
 export const failureCode = z.union([
   z.number().int(),
-  z.string().regex(/^[a-z][a-z0-9_]*$/, ruleMessage('snake_case', 'must be a snake_case reason')).max(64),
+  z
+    .string()
+    .regex(/^[a-z][a-z0-9_]*$/, ruleMessage('snake_case', 'must be a snake_case reason'))
+    .max(64),
 ]);
 
 export const failureMsg = z.string().max(1024);

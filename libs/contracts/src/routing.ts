@@ -34,7 +34,10 @@ export const EVENTS_TOPIC_OF_COMMANDS: Record<string, TopicName> = {
 
 export function topicForCommand(type: CommandType): TopicName {
   const topic = COMMAND_TOPIC[type];
-  if (!topic) throw new Error(`type: unknown command type, expected one of ${Object.keys(COMMAND_TOPIC).join(', ')}`);
+  if (!topic)
+    throw new Error(
+      `type: unknown command type, expected one of ${Object.keys(COMMAND_TOPIC).join(', ')}`,
+    );
   return topic;
 }
 

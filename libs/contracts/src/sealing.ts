@@ -65,7 +65,10 @@ export const DEV_KEY_PATHS = {
  * Reads the committed DEVELOPMENT ONLY key pair. Services use it as the default of
  * CARD_DATA_PUBLIC_KEY / CARD_DATA_PRIVATE_KEY when those are unset outside production.
  */
-export function loadDevKeyPair(repoRoot = resolve(__dirname, '../../..')): { publicKeyPem: string; privateKeyPem: string } {
+export function loadDevKeyPair(repoRoot = resolve(__dirname, '../../..')): {
+  publicKeyPem: string;
+  privateKeyPem: string;
+} {
   return {
     publicKeyPem: readFileSync(resolve(repoRoot, DEV_KEY_PATHS.publicKey), 'utf8'),
     privateKeyPem: readFileSync(resolve(repoRoot, DEV_KEY_PATHS.privateKey), 'utf8'),

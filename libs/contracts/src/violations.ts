@@ -41,13 +41,21 @@ export function issueToViolations(issue: z.core.$ZodIssue): Violation[] {
             message: `${keyField} is a plaintext secret and is not accepted; send ${key}_jwe sealed with sealSecret()`,
           };
         }
-        return { field: keyField, rule: 'unknown_field', message: `${keyField} is not a field of this message` };
+        return {
+          field: keyField,
+          rule: 'unknown_field',
+          message: `${keyField} is not a field of this message`,
+        };
       });
-    case 'invalid_type':
-      if (issue.input === undefined) {
+    case 'invalid_type': {
+      // With `reportInput: true` the input is known (only compared, never copied); otherwise zod's text says it.
+      const missing =
+        'input' in issue ? issue.input === undefined : /received undefined$/.test(issue.message);
+      if (missing) {
         return [{ field, rule: 'required', message: `${field} is required` }];
       }
       return [{ field, rule: 'type', message: `${field} must be of type ${issue.expected}` }];
+    }
     case 'invalid_value':
       return [
         {
@@ -57,23 +65,47 @@ export function issueToViolations(issue: z.core.$ZodIssue): Violation[] {
         },
       ];
     case 'too_big':
-      return [{ field, rule: sizeRule('max', issue.origin), message: `${field} must have at most ${String(issue.maximum)} ${sizeUnit(issue.origin)}` }];
+      return [
+        {
+          field,
+          rule: sizeRule('max', issue.origin),
+          message: `${field} must have at most ${String(issue.maximum)} ${sizeUnit(issue.origin)}`,
+        },
+      ];
     case 'too_small':
       if (issue.origin === 'string' && Number(issue.minimum) === 1) {
         return [{ field, rule: 'non_empty', message: `${field} must not be empty` }];
       }
-      return [{ field, rule: sizeRule('min', issue.origin), message: `${field} must have at least ${String(issue.minimum)} ${sizeUnit(issue.origin)}` }];
+      return [
+        {
+          field,
+          rule: sizeRule('min', issue.origin),
+          message: `${field} must have at least ${String(issue.minimum)} ${sizeUnit(issue.origin)}`,
+        },
+      ];
     case 'invalid_union':
       if ('discriminator' in issue && issue.discriminator) {
         const options = (issue as { options?: unknown[] }).options ?? [];
-        return [{ field, rule: 'enum', message: `${field} must be one of ${options.map((v) => JSON.stringify(v)).join(', ')}` }];
+        return [
+          {
+            field,
+            rule: 'enum',
+            message: `${field} must be one of ${options.map((v) => JSON.stringify(v)).join(', ')}`,
+          },
+        ];
       }
       return [{ field, rule: 'union', message: `${field} matches none of the allowed shapes` }];
     case 'invalid_format':
     case 'custom': {
       const encoded = issue.message.indexOf(RULE_SEPARATOR);
       if (encoded > 0 && /^[a-z][a-z0-9_]*$/.test(issue.message.slice(0, encoded))) {
-        return [{ field, rule: issue.message.slice(0, encoded), message: `${field} ${issue.message.slice(encoded + RULE_SEPARATOR.length)}` }];
+        return [
+          {
+            field,
+            rule: issue.message.slice(0, encoded),
+            message: `${field} ${issue.message.slice(encoded + RULE_SEPARATOR.length)}`,
+          },
+        ];
       }
       const format = issue.code === 'invalid_format' ? issue.format : 'custom';
       return [{ field, rule: format, message: `${field} must be a valid ${format}` }];
@@ -84,7 +116,11 @@ export function issueToViolations(issue: z.core.$ZodIssue): Violation[] {
 }
 
 function sizeRule(bound: 'min' | 'max', origin: string): string {
-  return origin === 'string' ? `${bound}_length` : origin === 'array' ? `${bound}_items` : `${bound}imum`;
+  return origin === 'string'
+    ? `${bound}_length`
+    : origin === 'array'
+      ? `${bound}_items`
+      : `${bound}imum`;
 }
 
 function sizeUnit(origin: string): string {
@@ -101,7 +137,9 @@ export class ContractViolationError extends Error {
     readonly messageType: string,
     readonly violations: Violation[],
   ) {
-    super(`${messageType} breaks its contract: ${violations.map((v) => `${v.field} (${v.rule})`).join(', ')}`);
+    super(
+      `${messageType} breaks its contract: ${violations.map((v) => `${v.field} (${v.rule})`).join(', ')}`,
+    );
     this.name = 'ContractViolationError';
   }
 }
