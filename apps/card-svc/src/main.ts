@@ -3,4 +3,8 @@ import { bootstrapService } from '@issuing-bridge/platform';
 import { AppModule, SERVICE_NAME } from './app.module';
 import { configSchema } from './config/config.schema';
 
-void bootstrapService(AppModule, { serviceName: SERVICE_NAME, configSchema, portVariable: 'CARD_SVC_PORT' });
+void bootstrapService(AppModule, {
+  serviceName: SERVICE_NAME,
+  configSchema,
+  portVariable: 'CARD_SVC_PORT',
+});

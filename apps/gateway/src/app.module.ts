@@ -7,7 +7,11 @@ export const SERVICE_NAME = 'gateway';
 
 @Module({
   imports: [
-    PlatformModule.forService({ serviceName: SERVICE_NAME, configSchema, database: databaseOptions }),
+    PlatformModule.forService({
+      serviceName: SERVICE_NAME,
+      configSchema,
+      database: databaseOptions,
+    }),
     // Feature modules go here.
   ],
 })

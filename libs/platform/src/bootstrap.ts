@@ -25,7 +25,10 @@ export interface BootstrapOptions<S extends z.ZodType<BaseConfig, unknown>> {
 
 // Logger for the moments Nest's logger is not there yet (bad config, failed start).
 const earlyLogger = (serviceName: string) =>
-  pino({ base: { service: serviceName }, redact: redactOptions() }, pino.destination({ fd: 2, sync: true }));
+  pino(
+    { base: { service: serviceName }, redact: redactOptions() },
+    pino.destination({ fd: 2, sync: true }),
+  );
 
 /**
  * Starts a service: validates config, Fastify + pino logging, listens on HTTP_HOST:<port>, and on
@@ -53,7 +56,10 @@ export async function bootstrapService<S extends z.ZodType<BaseConfig, unknown>>
       abortOnError: false,
     });
   } catch (error) {
-    earlyLogger(options.serviceName).fatal({ err: error }, `${options.serviceName} failed to start`);
+    earlyLogger(options.serviceName).fatal(
+      { err: error },
+      `${options.serviceName} failed to start`,
+    );
     process.exit(1);
   }
   app.useLogger(app.get(Logger));
@@ -76,7 +82,11 @@ function fastifyAdapter(): FastifyAdapter {
   return adapter;
 }
 
-function installGracefulShutdown(app: INestApplication, serviceName: string, timeoutMs: number): void {
+function installGracefulShutdown(
+  app: INestApplication,
+  serviceName: string,
+  timeoutMs: number,
+): void {
   let closing = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (closing) return;
@@ -84,7 +94,11 @@ function installGracefulShutdown(app: INestApplication, serviceName: string, tim
     const logger = app.get(Logger);
     logger.log(`${signal} received, shutting down`, 'Bootstrap');
     const force = setTimeout(() => {
-      logger.error(`${serviceName} did not close within ${timeoutMs} ms, exiting`, undefined, 'Bootstrap');
+      logger.error(
+        `${serviceName} did not close within ${timeoutMs} ms, exiting`,
+        undefined,
+        'Bootstrap',
+      );
       process.exit(1);
     }, timeoutMs);
     force.unref();

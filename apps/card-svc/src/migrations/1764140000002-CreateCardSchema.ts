@@ -10,7 +10,9 @@ export class CreateCardSchema1764140000002 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query('CREATE SCHEMA IF NOT EXISTS "card"');
-    await queryRunner.query(`COMMENT ON SCHEMA "card" IS 'Issuing Bridge card-svc: card state, inbox, outbox'`);
+    await queryRunner.query(
+      `COMMENT ON SCHEMA "card" IS 'Issuing Bridge card-svc: card state, inbox, outbox'`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

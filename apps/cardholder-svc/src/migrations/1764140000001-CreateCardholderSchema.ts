@@ -10,7 +10,9 @@ export class CreateCardholderSchema1764140000001 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query('CREATE SCHEMA IF NOT EXISTS "cardholder"');
-    await queryRunner.query(`COMMENT ON SCHEMA "cardholder" IS 'Issuing Bridge cardholder-svc: cardholder state, inbox, outbox'`);
+    await queryRunner.query(
+      `COMMENT ON SCHEMA "cardholder" IS 'Issuing Bridge cardholder-svc: cardholder state, inbox, outbox'`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

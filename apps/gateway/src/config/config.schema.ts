@@ -23,7 +23,9 @@ export const configSchema = withProductionSecretRules(
     /** `system:key` pairs, comma-separated; each calling system has its own key (8+ characters). */
     GATEWAY_API_KEYS: z
       .string()
-      .regex(API_KEY_LIST, { error: 'must be comma-separated system:key pairs, keys of 8+ characters' })
+      .regex(API_KEY_LIST, {
+        error: 'must be comma-separated system:key pairs, keys of 8+ characters',
+      })
       .default(DEV_GATEWAY_API_KEYS),
   }),
   {

@@ -10,7 +10,9 @@ export class CreateGatewaySchema1764140000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query('CREATE SCHEMA IF NOT EXISTS "gateway"');
-    await queryRunner.query(`COMMENT ON SCHEMA "gateway" IS 'Issuing Bridge gateway: HTTP edge, command status read model'`);
+    await queryRunner.query(
+      `COMMENT ON SCHEMA "gateway" IS 'Issuing Bridge gateway: HTTP edge, command status read model'`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

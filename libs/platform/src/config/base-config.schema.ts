@@ -31,7 +31,10 @@ export const postgresUrlSetting = z
     (value) => {
       try {
         const url = new URL(value);
-        return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.pathname.length > 1;
+        return (
+          (url.protocol === 'postgres:' || url.protocol === 'postgresql:') &&
+          url.pathname.length > 1
+        );
       } catch {
         return false;
       }
@@ -45,9 +48,13 @@ export const postgresUrlSetting = z
  */
 export const baseConfigShape = {
   NODE_ENV: z
-    .enum(['development', 'test', 'production'], { error: 'must be one of development, test, production' })
+    .enum(['development', 'test', 'production'], {
+      error: 'must be one of development, test, production',
+    })
     .default('development'),
-  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  LOG_LEVEL: z
+    .enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })
+    .default('info'),
   /** Interface the HTTP server binds to; containers set 0.0.0.0. */
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   KAFKA_BROKERS: kafkaBrokersSetting,
@@ -65,13 +72,24 @@ export function withProductionSecretRules<T extends z.ZodObject>(
   schema: T,
   secrets: Record<string, { developmentDefault?: string }>,
 ) {
+  for (const variable of Object.keys(secrets)) {
+    if (!(variable in schema.shape)) {
+      throw new Error(
+        `production secret rule for ${variable}, which the config schema does not define`,
+      );
+    }
+  }
   return schema.superRefine((config, ctx) => {
     const values = config as Record<string, unknown>;
     if (values.NODE_ENV !== 'production') return;
     for (const [variable, { developmentDefault }] of Object.entries(secrets)) {
       const value = values[variable];
       if (value === undefined || value === '') {
-        ctx.addIssue({ code: 'custom', path: [variable], message: 'is required when NODE_ENV=production' });
+        ctx.addIssue({
+          code: 'custom',
+          path: [variable],
+          message: 'is required when NODE_ENV=production',
+        });
       } else if (developmentDefault !== undefined && value === developmentDefault) {
         ctx.addIssue({
           code: 'custom',

@@ -23,7 +23,10 @@ export class ConfigValidationError extends Error {
     );
   }
 
-  static fromZodIssues(issues: readonly z.core.$ZodIssue[], serviceName?: string): ConfigValidationError {
+  static fromZodIssues(
+    issues: readonly z.core.$ZodIssue[],
+    serviceName?: string,
+  ): ConfigValidationError {
     return new ConfigValidationError(
       issues.map((issue) => ({
         variable: issue.path.length > 0 ? issue.path.map(String).join('.') : '(environment)',

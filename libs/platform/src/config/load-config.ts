@@ -12,7 +12,9 @@ export function loadConfig<S extends z.ZodType>(
   env: Environment = process.env,
   serviceName?: string,
 ): z.output<S> {
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
   const result = schema.safeParse(present);
   if (!result.success) {
     throw ConfigValidationError.fromZodIssues(result.error.issues, serviceName);

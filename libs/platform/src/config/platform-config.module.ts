@@ -13,10 +13,15 @@ export const InjectAppConfig = (): ParameterDecorator => Inject(APP_CONFIG);
 @Module({})
 export class PlatformConfigModule {
   /** Validates `process.env` against `schema` once, at start, and provides the result as APP_CONFIG. */
-  static forRoot<S extends z.ZodType<BaseConfig, unknown>>(schema: S, serviceName?: string): DynamicModule {
+  static forRoot<S extends z.ZodType<BaseConfig, unknown>>(
+    schema: S,
+    serviceName?: string,
+  ): DynamicModule {
     return {
       module: PlatformConfigModule,
-      providers: [{ provide: APP_CONFIG, useFactory: () => loadConfig(schema, process.env, serviceName) }],
+      providers: [
+        { provide: APP_CONFIG, useFactory: () => loadConfig(schema, process.env, serviceName) },
+      ],
       exports: [APP_CONFIG],
     };
   }

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 
-// Development defaults. The bundled KeySecure sandbox accepts these unless told otherwise; production refuses them.
-export const DEV_KEYSECURE_API_KEY = 'sandbox-api-key';
-export const DEV_KEYSECURE_API_SECRET = 'sandbox-api-secret';
+// Development defaults: the same values as the bundled sandbox's defaults (apps/keysecure-sandbox/src/sandbox.ts).
+// Production refuses them.
+export const DEV_KEYSECURE_API_KEY = 'ks_sandbox_api_key';
+export const DEV_KEYSECURE_API_SECRET = 'ks_sandbox_secret_0123456789abcd';
 export const DEV_GATEWAY_API_KEYS = 'dev:dev-api-key';
 
 /** Settings of the KeySecure client, shared by the services that call or verify KeySecure. */
@@ -10,8 +11,14 @@ export const keysecureClientShape = {
   KEYSECURE_BASE_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
     .default('http://127.0.0.1:4010'),
-  KEYSECURE_API_KEY: z.string().min(1, { error: 'must not be empty' }).default(DEV_KEYSECURE_API_KEY),
-  KEYSECURE_API_SECRET: z.string().min(1, { error: 'must not be empty' }).default(DEV_KEYSECURE_API_SECRET),
+  KEYSECURE_API_KEY: z
+    .string()
+    .min(1, { error: 'must not be empty' })
+    .default(DEV_KEYSECURE_API_KEY),
+  KEYSECURE_API_SECRET: z
+    .string()
+    .min(1, { error: 'must not be empty' })
+    .default(DEV_KEYSECURE_API_SECRET),
 };
 
 export const keysecureSecretRules = {

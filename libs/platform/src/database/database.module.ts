@@ -3,7 +3,11 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { BaseConfig } from '../config/base-config.schema';
 import { APP_CONFIG } from '../config/platform-config.module';
-import { buildDataSourceOptions, runServiceMigrations, type ServiceDatabaseOptions } from './service-data-source';
+import {
+  buildDataSourceOptions,
+  runServiceMigrations,
+  type ServiceDatabaseOptions,
+} from './service-data-source';
 
 /**
  * TypeORM for one service: its own Postgres schema (created if missing), migrations applied at start

@@ -22,12 +22,17 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export function assertSchemaName(schema: string): void {
   if (!SCHEMA_NAME.test(schema)) {
-    throw new Error(`database schema "${schema}" must match ${SCHEMA_NAME} (lower-case identifier)`);
+    throw new Error(
+      `database schema "${schema}" must match ${SCHEMA_NAME} (lower-case identifier)`,
+    );
   }
 }
 
 /** TypeORM options of one service: its own schema first on the search_path, never `synchronize`. */
-export function buildDataSourceOptions(databaseUrl: string, options: ServiceDatabaseOptions): PostgresConnectionOptions {
+export function buildDataSourceOptions(
+  databaseUrl: string,
+  options: ServiceDatabaseOptions,
+): PostgresConnectionOptions {
   assertSchemaName(options.schema);
   return {
     type: 'postgres',
@@ -54,16 +59,24 @@ export function createServiceDataSource(
   return new DataSource(buildDataSourceOptions(config.DATABASE_URL, options));
 }
 
-async function underMigrationLock<T>(dataSource: DataSource, schema: string, work: () => Promise<T>): Promise<T> {
+async function underMigrationLock<T>(
+  dataSource: DataSource,
+  schema: string,
+  work: () => Promise<T>,
+): Promise<T> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
     // Several instances of a service start together; one migrates, the others wait then find nothing to do.
-    await runner.query('SELECT pg_advisory_lock(hashtext($1))', [`issuing-bridge:migrate:${schema}`]);
+    await runner.query('SELECT pg_advisory_lock(hashtext($1))', [
+      `issuing-bridge:migrate:${schema}`,
+    ]);
     try {
       return await work();
     } finally {
-      await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [`issuing-bridge:migrate:${schema}`]);
+      await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [
+        `issuing-bridge:migrate:${schema}`,
+      ]);
     }
   } finally {
     await runner.release();
@@ -71,7 +84,10 @@ async function underMigrationLock<T>(dataSource: DataSource, schema: string, wor
 }
 
 /** Creates the service schema when missing, then runs pending migrations (each in its own transaction). */
-export async function runServiceMigrations(dataSource: DataSource, schema: string): Promise<string[]> {
+export async function runServiceMigrations(
+  dataSource: DataSource,
+  schema: string,
+): Promise<string[]> {
   assertSchemaName(schema);
   return underMigrationLock(dataSource, schema, async () => {
     await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
@@ -81,7 +97,12 @@ export async function runServiceMigrations(dataSource: DataSource, schema: strin
 }
 
 /** Reverts the most recently applied migration of the service. */
-export async function revertLastServiceMigration(dataSource: DataSource, schema: string): Promise<void> {
+export async function revertLastServiceMigration(
+  dataSource: DataSource,
+  schema: string,
+): Promise<void> {
   assertSchemaName(schema);
-  await underMigrationLock(dataSource, schema, () => dataSource.undoLastMigration({ transaction: 'each' }));
+  await underMigrationLock(dataSource, schema, () =>
+    dataSource.undoLastMigration({ transaction: 'each' }),
+  );
 }

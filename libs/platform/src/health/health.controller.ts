@@ -21,7 +21,9 @@ export class ReadinessRegistry implements OnApplicationBootstrap {
     this.checks = this.discovery
       .getProviders({ metadataKey: ReadinessIndicator.KEY })
       .map((wrapper) => wrapper.instance as ReadinessCheck)
-      .filter((instance): instance is ReadinessCheck => typeof instance?.checkReadiness === 'function');
+      .filter(
+        (instance): instance is ReadinessCheck => typeof instance?.checkReadiness === 'function',
+      );
   }
 
   all(): readonly ReadinessCheck[] {

@@ -14,7 +14,10 @@ function requestPath(req: { url?: string; originalUrl?: string }): string {
   return (req.originalUrl ?? req.url ?? '').split('?')[0];
 }
 
-export function pinoHttpOptions(config: Pick<BaseConfig, 'LOG_LEVEL'>, serviceName: string): Options {
+export function pinoHttpOptions(
+  config: Pick<BaseConfig, 'LOG_LEVEL'>,
+  serviceName: string,
+): Options {
   return {
     level: config.LOG_LEVEL,
     base: { service: serviceName },

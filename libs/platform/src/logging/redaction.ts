@@ -34,7 +34,14 @@ export const SECRET_FIELD_NAMES = [
 ] as const;
 
 /** Header names (lower case, as Node delivers them) that carry credentials. */
-export const SECRET_HEADER_NAMES = ['authorization', 'x-api-key', 'api-key', 'access-token', 'cookie', 'set-cookie'] as const;
+export const SECRET_HEADER_NAMES = [
+  'authorization',
+  'x-api-key',
+  'api-key',
+  'access-token',
+  'cookie',
+  'set-cookie',
+] as const;
 
 const MAX_DEPTH = 4;
 
@@ -48,7 +55,13 @@ function fieldPaths(field: string): string[] {
 
 function headerPaths(header: string): string[] {
   const key = `["${header}"]`;
-  return [`req.headers${key}`, `res.headers${key}`, `headers${key}`, `*.headers${key}`, `*.*.headers${key}`];
+  return [
+    `req.headers${key}`,
+    `res.headers${key}`,
+    `headers${key}`,
+    `*.headers${key}`,
+    `*.*.headers${key}`,
+  ];
 }
 
 /** pino `redact.paths` used by every service; exported so other loggers (e.g. tests, scripts) reuse it. */

@@ -1,0 +1,4 @@
+export * from './database';
+export * from './free-port';
+export * from './service-process';
+export * from './wait-for';
