@@ -5,7 +5,12 @@
 import { performance } from 'node:perf_hooks';
 import { backOff } from 'exponential-backoff';
 import { Pool } from 'undici';
-import { KeySecureCallEvent, KeySecureConfig, resolveKeySecureConfig, ResolvedKeySecureConfig } from './config';
+import {
+  KeySecureCallEvent,
+  KeySecureConfig,
+  resolveKeySecureConfig,
+  ResolvedKeySecureConfig,
+} from './config';
 import { KeySecureCipher } from './crypto';
 import {
   KeySecureApiError,
@@ -105,7 +110,10 @@ export class KeySecureClient {
     this.cipher = new KeySecureCipher(this.config.apiSecret, this.config.aesKeyDerivation);
     this.tokens =
       tokenManager ??
-      new KeySecureTokenManager({ now: this.config.now, refreshMarginMs: this.config.tokenRefreshMarginMs });
+      new KeySecureTokenManager({
+        now: this.config.now,
+        refreshMarginMs: this.config.tokenRefreshMarginMs,
+      });
   }
 
   /** Closes the keep-alive connections. */
@@ -117,8 +125,16 @@ export class KeySecureClient {
 
   /** GET /merchant/token. Usually not needed: every call obtains (and caches) its token itself. */
   async getToken(options?: KeySecureCallOptions): Promise<TokenData> {
-    const data = await this.execute<TokenData>({ endpoint: KEYSECURE_ENDPOINTS.token, path: '/merchant/token', options });
-    if (typeof data?.access_token !== 'string' || data.access_token === '' || typeof data.expired_time !== 'number') {
+    const data = await this.execute<TokenData>({
+      endpoint: KEYSECURE_ENDPOINTS.token,
+      path: '/merchant/token',
+      options,
+    });
+    if (
+      typeof data?.access_token !== 'string' ||
+      data.access_token === '' ||
+      typeof data.expired_time !== 'number'
+    ) {
       throw new KeySecureHttpError({
         code: 'BAD_RESPONSE',
         msg: 'token data must have access_token (string) and expired_time (number)',
@@ -129,13 +145,24 @@ export class KeySecureClient {
   }
 
   /** POST /cardholder/apply — create (no cardholder_no) or re-submit KYC (with cardholder_no). */
-  async applyCardholder(req: ApplyCardholderRequest, options?: KeySecureCallOptions): Promise<ApplyCardholderResponse> {
+  async applyCardholder(
+    req: ApplyCardholderRequest,
+    options?: KeySecureCallOptions,
+  ): Promise<ApplyCardholderResponse> {
     rules.validateApplyCardholder(req, KEYSECURE_ENDPOINTS.cardholderApply.name);
-    return this.execute({ endpoint: KEYSECURE_ENDPOINTS.cardholderApply, path: '/cardholder/apply', body: req, options });
+    return this.execute({
+      endpoint: KEYSECURE_ENDPOINTS.cardholderApply,
+      path: '/cardholder/apply',
+      body: req,
+      options,
+    });
   }
 
   /** POST /cardholder/list — window ≤ 90 days, page from 0, size ≤ 100. */
-  async listCardholders(req: ListCardholdersRequest, options?: KeySecureCallOptions): Promise<CardholderRow[]> {
+  async listCardholders(
+    req: ListCardholdersRequest,
+    options?: KeySecureCallOptions,
+  ): Promise<CardholderRow[]> {
     rules.validateListWindow(req, KEYSECURE_ENDPOINTS.cardholderList.name);
     const data = await this.execute<ListResponse<CardholderRow>>({
       endpoint: KEYSECURE_ENDPOINTS.cardholderList,
@@ -147,7 +174,10 @@ export class KeySecureClient {
   }
 
   /** GET /cardholder/{cardholder_no}/info */
-  async getCardholder(cardholderNo: string, options?: KeySecureCallOptions): Promise<CardholderInfo> {
+  async getCardholder(
+    cardholderNo: string,
+    options?: KeySecureCallOptions,
+  ): Promise<CardholderInfo> {
     rules.validatePathParam(cardholderNo, 'cardholder_no', KEYSECURE_ENDPOINTS.cardholderInfo.name);
     return this.execute({
       endpoint: KEYSECURE_ENDPOINTS.cardholderInfo,
@@ -157,9 +187,17 @@ export class KeySecureClient {
   }
 
   /** POST /card/apply — asynchronous issuance; follow the card by list/detail or Card_update. */
-  async applyCard(req: ApplyCardRequest, options?: KeySecureCallOptions): Promise<ApplyCardResponse> {
+  async applyCard(
+    req: ApplyCardRequest,
+    options?: KeySecureCallOptions,
+  ): Promise<ApplyCardResponse> {
     rules.validateApplyCard(req, KEYSECURE_ENDPOINTS.cardApply.name);
-    return this.execute({ endpoint: KEYSECURE_ENDPOINTS.cardApply, path: '/card/apply', body: req, options });
+    return this.execute({
+      endpoint: KEYSECURE_ENDPOINTS.cardApply,
+      path: '/card/apply',
+      body: req,
+      options,
+    });
   }
 
   /** POST /card/list — window ≤ 90 days, page from 0, size ≤ 100. */
@@ -185,7 +223,10 @@ export class KeySecureClient {
   }
 
   /** GET /card/{card_no}/private/info, decrypted. Sensitive result (PAN, CVV): never log it. Needs PCI (else 1013). */
-  async getCardPrivateInfo(cardNo: string, options?: KeySecureCallOptions): Promise<CardPrivateInfo> {
+  async getCardPrivateInfo(
+    cardNo: string,
+    options?: KeySecureCallOptions,
+  ): Promise<CardPrivateInfo> {
     rules.validatePathParam(cardNo, 'card_no', KEYSECURE_ENDPOINTS.cardPrivateInfo.name);
     const ciphertext = await this.execute<string>({
       endpoint: KEYSECURE_ENDPOINTS.cardPrivateInfo,
@@ -204,7 +245,10 @@ export class KeySecureClient {
   }
 
   /** POST /card/active — takes the PLAINTEXT CVV and encrypts it right before sending. */
-  async activateCard(input: ActivateCardInput, options?: KeySecureCallOptions): Promise<ResultResponse> {
+  async activateCard(
+    input: ActivateCardInput,
+    options?: KeySecureCallOptions,
+  ): Promise<ResultResponse> {
     rules.validateActivateCard(input, KEYSECURE_ENDPOINTS.cardActive.name);
     const body = {
       cardholder_no: input.cardholder_no,
@@ -212,11 +256,19 @@ export class KeySecureClient {
       cvv: this.cipher.encrypt(input.cvv),
       card_last_no: input.card_last_no,
     };
-    return this.execute({ endpoint: KEYSECURE_ENDPOINTS.cardActive, path: '/card/active', body, options });
+    return this.execute({
+      endpoint: KEYSECURE_ENDPOINTS.cardActive,
+      path: '/card/active',
+      body,
+      options,
+    });
   }
 
   /** POST /card/status/update — Frozen (freeze), Activated (unfreeze), Delete (cancel). */
-  async updateCardStatus(req: UpdateCardStatusRequest, options?: KeySecureCallOptions): Promise<ResultResponse> {
+  async updateCardStatus(
+    req: UpdateCardStatusRequest,
+    options?: KeySecureCallOptions,
+  ): Promise<ResultResponse> {
     rules.validateUpdateCardStatus(req, KEYSECURE_ENDPOINTS.cardStatusUpdate.name);
     return this.execute({
       endpoint: KEYSECURE_ENDPOINTS.cardStatusUpdate,
@@ -227,14 +279,29 @@ export class KeySecureClient {
   }
 
   /** POST /card/pin/set — takes the PLAINTEXT PIN and encrypts it right before sending. Physical, Activated cards only. */
-  async setCardPin(input: SetCardPinInput, options?: KeySecureCallOptions): Promise<ResultResponse> {
+  async setCardPin(
+    input: SetCardPinInput,
+    options?: KeySecureCallOptions,
+  ): Promise<ResultResponse> {
     rules.validateSetCardPin(input, KEYSECURE_ENDPOINTS.cardPinSet.name);
-    const body = { card_no: input.card_no, cardholder_no: input.cardholder_no, pin: this.cipher.encrypt(input.pin) };
-    return this.execute({ endpoint: KEYSECURE_ENDPOINTS.cardPinSet, path: '/card/pin/set', body, options });
+    const body = {
+      card_no: input.card_no,
+      cardholder_no: input.cardholder_no,
+      pin: this.cipher.encrypt(input.pin),
+    };
+    return this.execute({
+      endpoint: KEYSECURE_ENDPOINTS.cardPinSet,
+      path: '/card/pin/set',
+      body,
+      options,
+    });
   }
 
   /** POST /card/package/list — credit-extension mode only (else most likely 1012). */
-  async listCardPackages(req: ListCardPackagesRequest = {}, options?: KeySecureCallOptions): Promise<CardPackage[]> {
+  async listCardPackages(
+    req: ListCardPackagesRequest = {},
+    options?: KeySecureCallOptions,
+  ): Promise<CardPackage[]> {
     rules.validateListCardPackages(req, KEYSECURE_ENDPOINTS.cardPackageList.name);
     const data = await this.execute<ListResponse<CardPackage>>({
       endpoint: KEYSECURE_ENDPOINTS.cardPackageList,
@@ -246,7 +313,10 @@ export class KeySecureClient {
   }
 
   /** POST /card/support/bins — authorization mode only (else most likely 1012). */
-  async listCardBins(req: ListCardBinsRequest = {}, options?: KeySecureCallOptions): Promise<CardBin[]> {
+  async listCardBins(
+    req: ListCardBinsRequest = {},
+    options?: KeySecureCallOptions,
+  ): Promise<CardBin[]> {
     rules.validateListCardBins(req, KEYSECURE_ENDPOINTS.cardSupportBins.name);
     const data = await this.execute<ListResponse<CardBin>>({
       endpoint: KEYSECURE_ENDPOINTS.cardSupportBins,
@@ -301,7 +371,11 @@ export class KeySecureClient {
         },
       );
     } catch (error) {
-      if (shouldRetry(error) && performance.now() >= state.deadline && !(error instanceof KeySecureTimeoutError)) {
+      if (
+        shouldRetry(error) &&
+        performance.now() >= state.deadline &&
+        !(error instanceof KeySecureTimeoutError)
+      ) {
         throw deadlineError(error);
       }
       throw error;
@@ -336,7 +410,10 @@ export class KeySecureClient {
     }
   }
 
-  private accessToken(options: KeySecureCallOptions | undefined, state: OperationState): Promise<string> {
+  private accessToken(
+    options: KeySecureCallOptions | undefined,
+    state: OperationState,
+  ): Promise<string> {
     return this.tokens.getToken(this.config.apiKey, async () => {
       // The token fetch spends the caller's remaining deadline, not a fresh one.
       const deadlineMs = Math.max(1, state.deadline - performance.now());
@@ -346,7 +423,11 @@ export class KeySecureClient {
   }
 
   /** One HTTP request. Returns the parsed envelope or throws a classified KeySecureError. */
-  private async send(op: Operation, state: OperationState, token: string | undefined): Promise<KeySecureEnvelope> {
+  private async send(
+    op: Operation,
+    state: OperationState,
+    token: string | undefined,
+  ): Promise<KeySecureEnvelope> {
     const cfg = this.config;
     const attempt = ++state.attempt;
     const remaining = state.deadline - performance.now();
@@ -378,11 +459,18 @@ export class KeySecureClient {
       httpStatus = response.statusCode;
       const text = await response.body.text();
       const envelope = parseEnvelope(text);
-      if (isRetryableHttpStatus(httpStatus) || (!envelope && (httpStatus < 200 || httpStatus >= 300))) {
+      if (
+        isRetryableHttpStatus(httpStatus) ||
+        (!envelope && (httpStatus < 200 || httpStatus >= 300))
+      ) {
         code = `HTTP_${httpStatus}`;
         throw new KeySecureHttpError({
           code,
-          msg: this.scrub(envelope ? `[${envelope.code}] ${envelope.msg}` : `unexpected HTTP status ${httpStatus}`),
+          msg: this.scrub(
+            envelope
+              ? `[${envelope.code}] ${envelope.msg}`
+              : `unexpected HTTP status ${httpStatus}`,
+          ),
           endpoint: op.endpoint.name,
           httpStatus,
           retryable: isRetryableHttpStatus(httpStatus),
@@ -457,7 +545,11 @@ function parseEnvelope(text: string): KeySecureEnvelope | undefined {
   try {
     const value = JSON.parse(text) as Partial<KeySecureEnvelope> | null;
     if (value && typeof value === 'object' && typeof value.code === 'number') {
-      return { code: value.code, msg: typeof value.msg === 'string' ? value.msg : '', data: value.data };
+      return {
+        code: value.code,
+        msg: typeof value.msg === 'string' ? value.msg : '',
+        data: value.data,
+      };
     }
   } catch {
     // fall through: not an envelope

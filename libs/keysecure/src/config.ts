@@ -57,7 +57,9 @@ export interface KeySecureConfig {
   logger?: KeySecureLogger;
 }
 
-export type ResolvedKeySecureConfig = Required<Omit<KeySecureConfig, 'language' | 'onCall' | 'logger'>> &
+export type ResolvedKeySecureConfig = Required<
+  Omit<KeySecureConfig, 'language' | 'onCall' | 'logger'>
+> &
   Pick<KeySecureConfig, 'language' | 'onCall' | 'logger'>;
 
 /** Default assumption: `expired_time` is an absolute Unix-ms expiry, as the docs say. */
@@ -65,7 +67,8 @@ export const absoluteExpiredTime = (data: TokenData): number => data.expired_tim
 
 function positive(value: number | undefined, field: string, fallback: number): number {
   const v = value ?? fallback;
-  if (!Number.isFinite(v) || v <= 0) throw new KeySecureConfigError(field, 'must be a positive number');
+  if (!Number.isFinite(v) || v <= 0)
+    throw new KeySecureConfigError(field, 'must be a positive number');
   return v;
 }
 
@@ -87,7 +90,8 @@ export function resolveKeySecureConfig(config: KeySecureConfig): ResolvedKeySecu
   // Fails fast on a secret that cannot be an AES key.
   new KeySecureCipher(config.apiSecret, aesKeyDerivation);
   const maxAttempts = positive(config.maxAttempts, 'maxAttempts', 5);
-  if (!Number.isInteger(maxAttempts)) throw new KeySecureConfigError('maxAttempts', 'must be an integer');
+  if (!Number.isInteger(maxAttempts))
+    throw new KeySecureConfigError('maxAttempts', 'must be an integer');
   return {
     baseUrl: config.baseUrl.replace(/\/+$/, ''),
     apiKey: config.apiKey,

@@ -58,7 +58,9 @@ describe('KeySecureCipher (AES/ECB/PKCS5Padding + Base64)', () => {
     // 8 two-byte characters = 16 bytes.
     expect(rawUtf8AesKey('éééééééé').length).toBe(16);
     expect(() => new KeySecureCipher('éééééééé')).not.toThrow();
-    const hexDerived = new KeySecureCipher('30313233343536373839616263646566', (s) => Buffer.from(s, 'hex'));
+    const hexDerived = new KeySecureCipher('30313233343536373839616263646566', (s) =>
+      Buffer.from(s, 'hex'),
+    );
     expect(hexDerived.encrypt('123')).toBe('zNkSeANebsT6uK05MK4mkA==');
   });
 });

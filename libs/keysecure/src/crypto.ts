@@ -26,11 +26,15 @@ export class KeySecureCipher {
 
   /** Throws KeySecureConfigError when the derived key is not 16, 24 or 32 bytes (the secret is never echoed). */
   constructor(apiSecret: string, derive: AesKeyDerivation = rawUtf8AesKey) {
-    if (typeof apiSecret !== 'string' || apiSecret === '') throw new KeySecureConfigError('apiSecret', 'is required');
+    if (typeof apiSecret !== 'string' || apiSecret === '')
+      throw new KeySecureConfigError('apiSecret', 'is required');
     const key = derive(apiSecret);
     const algorithm = ALGORITHM_BY_KEY_LENGTH[key.length];
     if (!algorithm) {
-      throw new KeySecureConfigError('apiSecret', `AES key must be 16, 24 or 32 bytes, got ${key.length}`);
+      throw new KeySecureConfigError(
+        'apiSecret',
+        `AES key must be 16, 24 or 32 bytes, got ${key.length}`,
+      );
     }
     this.key = Buffer.from(key);
     this.algorithm = algorithm;
@@ -45,6 +49,9 @@ export class KeySecureCipher {
   /** Base64 ciphertext → UTF-8 plaintext. Throws on a wrong key or corrupt input. */
   decrypt(base64: string): string {
     const decipher = createDecipheriv(this.algorithm, this.key, null);
-    return Buffer.concat([decipher.update(Buffer.from(base64, 'base64')), decipher.final()]).toString('utf8');
+    return Buffer.concat([
+      decipher.update(Buffer.from(base64, 'base64')),
+      decipher.final(),
+    ]).toString('utf8');
   }
 }

@@ -48,7 +48,9 @@ export class KeySecureModule implements OnApplicationShutdown {
       providers: [
         {
           provide: KEYSECURE_CONFIG,
-          useFactory: options.useFactory as (...args: unknown[]) => KeySecureConfig | Promise<KeySecureConfig>,
+          useFactory: options.useFactory as (
+            ...args: unknown[]
+          ) => KeySecureConfig | Promise<KeySecureConfig>,
           inject: options.inject ?? [],
         },
         clientProvider,

@@ -5,7 +5,10 @@ describe('redaction', () => {
     const input = {
       card_no: 'C1',
       cvv: '123',
-      nested: { pin: '135790', list: [{ 'Access-Token': 'tok-abc', pan: '4111111111111111', keep: 1 }] },
+      nested: {
+        pin: '135790',
+        list: [{ 'Access-Token': 'tok-abc', pan: '4111111111111111', keep: 1 }],
+      },
       apiSecret: '0123456789abcdef',
       sumsub_share_token: 'kyc-token-xyz',
       exp_year: '2028',
@@ -22,14 +25,28 @@ describe('redaction', () => {
       exp_month: REDACTED,
     });
     const text = JSON.stringify(out);
-    for (const secret of ['123"', '135790', 'tok-abc', '4111111111111111', '0123456789abcdef', 'kyc-token-xyz']) {
+    for (const secret of [
+      '123"',
+      '135790',
+      'tok-abc',
+      '4111111111111111',
+      '0123456789abcdef',
+      'kyc-token-xyz',
+    ]) {
       expect(text).not.toContain(secret);
     }
     expect(input.cvv).toBe('123');
   });
 
   it('matches keys regardless of case and separators', () => {
-    for (const key of ['access_token', 'accessToken', 'ACCESS-TOKEN', 'api_secret', 'client_access_token', 'CVV']) {
+    for (const key of [
+      'access_token',
+      'accessToken',
+      'ACCESS-TOKEN',
+      'api_secret',
+      'client_access_token',
+      'CVV',
+    ]) {
       expect(isSensitiveKey(key)).toBe(true);
     }
     expect(isSensitiveKey('card_no')).toBe(false);

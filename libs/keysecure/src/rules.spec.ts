@@ -51,10 +51,13 @@ const virtualCard: ApplyCardRequest = {
 };
 
 describe('PIN rules', () => {
-  it.each(['111234', '901112', '123905', '905432', '098765', '000000', '012946'])('%s is weak', (pin) => {
-    expect(isWeakPin(pin)).toBe(true);
-    expect(isValidPin(pin)).toBe(false);
-  });
+  it.each(['111234', '901112', '123905', '905432', '098765', '000000', '012946'])(
+    '%s is weak',
+    (pin) => {
+      expect(isWeakPin(pin)).toBe(true);
+      expect(isValidPin(pin)).toBe(false);
+    },
+  );
   it.each(['135790', '246802', '112233', '130579', '907856'])('%s is acceptable', (pin) => {
     expect(isWeakPin(pin)).toBe(false);
     expect(isValidPin(pin)).toBe(true);
@@ -65,12 +68,21 @@ describe('PIN rules', () => {
     expect(isValidPin('13579a')).toBe(false);
   });
   it('setCardPin names pin and the rule without echoing the value', () => {
-    const weak = violation(() => validateSetCardPin({ card_no: 'C1', cardholder_no: 'U1', pin: '123580' }));
-    expect(weak).toEqual({ field: 'pin', rule: 'must not contain a run of 3 identical or sequential digits' });
-    const short = violation(() => validateSetCardPin({ card_no: 'C1', cardholder_no: 'U1', pin: '97531' }));
+    const weak = violation(() =>
+      validateSetCardPin({ card_no: 'C1', cardholder_no: 'U1', pin: '123580' }),
+    );
+    expect(weak).toEqual({
+      field: 'pin',
+      rule: 'must not contain a run of 3 identical or sequential digits',
+    });
+    const short = violation(() =>
+      validateSetCardPin({ card_no: 'C1', cardholder_no: 'U1', pin: '97531' }),
+    );
     expect(short.field).toBe('pin');
     expect(short.rule).not.toContain('97531');
-    expect(() => validateSetCardPin({ card_no: 'C1', cardholder_no: 'U1', pin: '135790' })).not.toThrow();
+    expect(() =>
+      validateSetCardPin({ card_no: 'C1', cardholder_no: 'U1', pin: '135790' }),
+    ).not.toThrow();
   });
 });
 
@@ -84,7 +96,9 @@ describe('card activation rules', () => {
     const base = { cardholder_no: 'U1', card_no: 'C1', cvv: '123', card_last_no: '1234' };
     expect(() => validateActivateCard(base)).not.toThrow();
     expect(violation(() => validateActivateCard({ ...base, cvv: '9876' })).field).toBe('cvv');
-    expect(violation(() => validateActivateCard({ ...base, card_last_no: '12345' })).field).toBe('card_last_no');
+    expect(violation(() => validateActivateCard({ ...base, card_last_no: '12345' })).field).toBe(
+      'card_last_no',
+    );
     expect(violation(() => validateActivateCard({ ...base, card_no: '' })).field).toBe('card_no');
   });
 });
@@ -97,18 +111,28 @@ describe('card apply rules', () => {
     expect(violation(() => validateApplyCard({ ...virtualCard, package_no: '' })).rule).toBe(
       'one of package_no or card_bin_no is required',
     );
-    expect(violation(() => validateApplyCard({ ...virtualCard, card_bin_no: 'B1' })).rule).toContain('only one');
-    expect(() => validateApplyCard({ ...virtualCard, package_no: undefined, card_bin_no: 'B1' })).not.toThrow();
+    expect(
+      violation(() => validateApplyCard({ ...virtualCard, card_bin_no: 'B1' })).rule,
+    ).toContain('only one');
+    expect(() =>
+      validateApplyCard({ ...virtualCard, package_no: undefined, card_bin_no: 'B1' }),
+    ).not.toThrow();
   });
   it('limits card_unique_no to 64 characters', () => {
-    expect(() => validateApplyCard({ ...virtualCard, card_unique_no: 'x'.repeat(64) })).not.toThrow();
-    expect(violation(() => validateApplyCard({ ...virtualCard, card_unique_no: 'x'.repeat(65) }))).toEqual({
+    expect(() =>
+      validateApplyCard({ ...virtualCard, card_unique_no: 'x'.repeat(64) }),
+    ).not.toThrow();
+    expect(
+      violation(() => validateApplyCard({ ...virtualCard, card_unique_no: 'x'.repeat(65) })),
+    ).toEqual({
       field: 'card_unique_no',
       rule: 'must be at most 64 characters',
     });
   });
   it('rejects unknown card types', () => {
-    expect(violation(() => validateApplyCard({ ...virtualCard, card_type: 'Plastic' as never })).field).toBe('card_type');
+    expect(
+      violation(() => validateApplyCard({ ...virtualCard, card_type: 'Plastic' as never })).field,
+    ).toBe('card_type');
   });
   it('physical cards need the whole address', () => {
     const physical: ApplyCardRequest = { ...virtualCard, card_type: 'Physical' };
@@ -116,11 +140,19 @@ describe('card apply rules', () => {
     expect(() => validateApplyCard({ ...physical, address_info: fullAddress })).not.toThrow();
     for (const key of Object.keys(fullAddress)) {
       const address = { ...fullAddress, [key]: '' };
-      expect(violation(() => validateApplyCard({ ...physical, address_info: address })).field).toBe(`address_info.${key}`);
+      expect(violation(() => validateApplyCard({ ...physical, address_info: address })).field).toBe(
+        `address_info.${key}`,
+      );
     }
   });
   it('virtual cards that send an address need postal code, country, state, city, line 1', () => {
-    const minimal = { postal_code: '1', country: 'US', state: 'CA', city: 'LA', address_line1: '1 Main St' };
+    const minimal = {
+      postal_code: '1',
+      country: 'US',
+      state: 'CA',
+      city: 'LA',
+      address_line1: '1 Main St',
+    };
     expect(() => validateApplyCard({ ...virtualCard, address_info: minimal })).not.toThrow();
     for (const key of Object.keys(minimal)) {
       const { [key as keyof typeof minimal]: _omit, ...rest } = minimal;
@@ -132,21 +164,34 @@ describe('card apply rules', () => {
     expect(isValidPhoneCode('86')).toBe(true);
     expect(isValidPhoneCode('+86')).toBe(false);
     const v = violation(() =>
-      validateApplyCard({ ...virtualCard, card_type: 'Physical', address_info: { ...fullAddress, phone_code: '+86' } }),
+      validateApplyCard({
+        ...virtualCard,
+        card_type: 'Physical',
+        address_info: { ...fullAddress, phone_code: '+86' },
+      }),
     );
-    expect(v).toEqual({ field: 'address_info.phone_code', rule: "must contain digits only (no '+')" });
+    expect(v).toEqual({
+      field: 'address_info.phone_code',
+      rule: "must contain digits only (no '+')",
+    });
   });
 });
 
 describe('cardholder apply rules', () => {
   it('requires cardholder_unique_no and sumsub_share_token', () => {
-    expect(() => validateApplyCardholder({ cardholder_unique_no: 'M1', sumsub_share_token: 't' })).not.toThrow();
-    expect(violation(() => validateApplyCardholder({ cardholder_unique_no: '', sumsub_share_token: 't' })).field).toBe(
-      'cardholder_unique_no',
-    );
-    expect(violation(() => validateApplyCardholder({ cardholder_unique_no: 'M1', sumsub_share_token: ' ' })).field).toBe(
-      'sumsub_share_token',
-    );
+    expect(() =>
+      validateApplyCardholder({ cardholder_unique_no: 'M1', sumsub_share_token: 't' }),
+    ).not.toThrow();
+    expect(
+      violation(() =>
+        validateApplyCardholder({ cardholder_unique_no: '', sumsub_share_token: 't' }),
+      ).field,
+    ).toBe('cardholder_unique_no');
+    expect(
+      violation(() =>
+        validateApplyCardholder({ cardholder_unique_no: 'M1', sumsub_share_token: ' ' }),
+      ).field,
+    ).toBe('sumsub_share_token');
   });
 });
 
@@ -155,7 +200,10 @@ describe('status update rules', () => {
     for (const status of ['Activated', 'Frozen', 'Delete'] as const) {
       expect(() => validateUpdateCardStatus({ card_no: 'C1', status })).not.toThrow();
     }
-    expect(violation(() => validateUpdateCardStatus({ card_no: 'C1', status: 'Pending' as never })).field).toBe('status');
+    expect(
+      violation(() => validateUpdateCardStatus({ card_no: 'C1', status: 'Pending' as never }))
+        .field,
+    ).toBe('status');
   });
 });
 
@@ -172,22 +220,30 @@ describe('list rules', () => {
   it('accepts the documented example window and exactly 90 days', () => {
     expect(listWindowDays('2026-01-01', '2026-03-31')).toBe(89);
     expect(() => validateListWindow(window)).not.toThrow();
-    expect(() => validateListWindow({ start_time: '2026-01-01', end_time: '2026-04-01' })).not.toThrow();
+    expect(() =>
+      validateListWindow({ start_time: '2026-01-01', end_time: '2026-04-01' }),
+    ).not.toThrow();
   });
   it('rejects windows over 90 days or reversed', () => {
-    expect(violation(() => validateListWindow({ start_time: '2026-01-01', end_time: '2026-04-02' })).field).toBe(
-      'end_time',
-    );
     expect(
-      violation(() => validateListWindow({ start_time: '2026-01-01 00:00:00', end_time: '2026-04-01 00:00:01' })).rule,
+      violation(() => validateListWindow({ start_time: '2026-01-01', end_time: '2026-04-02' }))
+        .field,
+    ).toBe('end_time');
+    expect(
+      violation(() =>
+        validateListWindow({ start_time: '2026-01-01 00:00:00', end_time: '2026-04-01 00:00:01' }),
+      ).rule,
     ).toContain('90 days');
-    expect(violation(() => validateListWindow({ start_time: '2026-02-01', end_time: '2026-01-01' })).rule).toBe(
-      'must not be before start_time',
-    );
-    expect(violation(() => validateListWindow({ start_time: '', end_time: '2026-01-01' })).field).toBe('start_time');
-    expect(violation(() => validateListWindow({ start_time: '2026-1-1', end_time: '2026-01-02' })).field).toBe(
-      'start_time',
-    );
+    expect(
+      violation(() => validateListWindow({ start_time: '2026-02-01', end_time: '2026-01-01' }))
+        .rule,
+    ).toBe('must not be before start_time');
+    expect(
+      violation(() => validateListWindow({ start_time: '', end_time: '2026-01-01' })).field,
+    ).toBe('start_time');
+    expect(
+      violation(() => validateListWindow({ start_time: '2026-1-1', end_time: '2026-01-02' })).field,
+    ).toBe('start_time');
   });
   it('page from 0, size 1..100', () => {
     expect(() => validateListWindow({ ...window, page: 0, size: 100 })).not.toThrow();
@@ -197,7 +253,9 @@ describe('list rules', () => {
     expect(violation(() => validateListWindow({ ...window, size: 0 })).field).toBe('size');
     expect(violation(() => validateListCardPackages({ size: 500 })).field).toBe('size');
     expect(violation(() => validateListCardBins({ page: -2 })).field).toBe('page');
-    expect(violation(() => validateListCardPackages({ type: 'Metal' as never })).field).toBe('type');
+    expect(violation(() => validateListCardPackages({ type: 'Metal' as never })).field).toBe(
+      'type',
+    );
     expect(() => validateListCardBins({})).not.toThrow();
   });
 });

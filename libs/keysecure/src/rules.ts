@@ -78,7 +78,8 @@ export function parseListTime(value: string): number | undefined {
   const ms = Date.UTC(+y, +mo - 1, +d, +h, +mi, +s);
   const back = new Date(ms);
   // Rejects 2026-02-30 and 25:00:00, which Date.UTC would silently roll over.
-  if (back.getUTCFullYear() !== +y || back.getUTCMonth() !== +mo - 1 || back.getUTCDate() !== +d) return undefined;
+  if (back.getUTCFullYear() !== +y || back.getUTCMonth() !== +mo - 1 || back.getUTCDate() !== +d)
+    return undefined;
   if (+h > 23 || +mi > 59 || +s > 59) return undefined;
   return ms;
 }
@@ -126,7 +127,13 @@ const PHYSICAL_ADDRESS_FIELDS = [
   'city',
   'address_line1',
 ] as const;
-const VIRTUAL_ADDRESS_FIELDS = ['postal_code', 'country', 'state', 'city', 'address_line1'] as const;
+const VIRTUAL_ADDRESS_FIELDS = [
+  'postal_code',
+  'country',
+  'state',
+  'city',
+  'address_line1',
+] as const;
 
 function validateAddress(address: AddressInfo, physical: boolean, endpoint?: string): void {
   const required = physical ? PHYSICAL_ADDRESS_FIELDS : VIRTUAL_ADDRESS_FIELDS;
@@ -135,15 +142,22 @@ function validateAddress(address: AddressInfo, physical: boolean, endpoint?: str
     if (typeof value !== 'string' || value.trim() === '') {
       fail(
         `address_info.${key}`,
-        physical ? 'is required for Physical cards' : 'is required when a Virtual card sends address_info',
+        physical
+          ? 'is required for Physical cards'
+          : 'is required when a Virtual card sends address_info',
         endpoint,
       );
     }
   }
   for (const [key, value] of Object.entries(address)) {
-    if (value !== undefined && typeof value !== 'string') fail(`address_info.${key}`, 'must be a string', endpoint);
+    if (value !== undefined && typeof value !== 'string')
+      fail(`address_info.${key}`, 'must be a string', endpoint);
   }
-  if (address.phone_code !== undefined && address.phone_code !== '' && !isValidPhoneCode(address.phone_code)) {
+  if (
+    address.phone_code !== undefined &&
+    address.phone_code !== '' &&
+    !isValidPhoneCode(address.phone_code)
+  ) {
     fail('address_info.phone_code', "must contain digits only (no '+')", endpoint);
   }
 }
@@ -159,8 +173,10 @@ export function validateApplyCard(req: ApplyCardRequest, endpoint?: string): voi
   }
   const hasPackage = typeof req.package_no === 'string' && req.package_no !== '';
   const hasBin = typeof req.card_bin_no === 'string' && req.card_bin_no !== '';
-  if (!hasPackage && !hasBin) fail('package_no', 'one of package_no or card_bin_no is required', endpoint);
-  if (hasPackage && hasBin) fail('package_no', 'send only one of package_no or card_bin_no', endpoint);
+  if (!hasPackage && !hasBin)
+    fail('package_no', 'one of package_no or card_bin_no is required', endpoint);
+  if (hasPackage && hasBin)
+    fail('package_no', 'send only one of package_no or card_bin_no', endpoint);
   const physical = req.card_type === 'Physical';
   if (req.address_info === undefined || req.address_info === null) {
     if (physical) fail('address_info', 'is required for Physical cards', endpoint);
@@ -174,7 +190,8 @@ export function validateActivateCard(req: ActivateCardInput, endpoint?: string):
   requireText(req.cardholder_no, 'cardholder_no', endpoint);
   requireText(req.card_no, 'card_no', endpoint);
   // The value itself is never echoed: the CVV is sensitive.
-  if (typeof req.cvv !== 'string' || !isValidCvv(req.cvv)) fail('cvv', 'plaintext must be exactly 3 digits', endpoint);
+  if (typeof req.cvv !== 'string' || !isValidCvv(req.cvv))
+    fail('cvv', 'plaintext must be exactly 3 digits', endpoint);
   if (typeof req.card_last_no !== 'string' || !isValidCardLastNo(req.card_last_no)) {
     fail('card_last_no', 'must be exactly 4 digits', endpoint);
   }
@@ -183,7 +200,8 @@ export function validateActivateCard(req: ActivateCardInput, endpoint?: string):
 export function validateSetCardPin(req: SetCardPinInput, endpoint?: string): void {
   requireText(req.card_no, 'card_no', endpoint);
   requireText(req.cardholder_no, 'cardholder_no', endpoint);
-  if (typeof req.pin !== 'string' || !isDigits(req.pin, 6)) fail('pin', 'plaintext must be exactly 6 digits', endpoint);
+  if (typeof req.pin !== 'string' || !isDigits(req.pin, 6))
+    fail('pin', 'plaintext must be exactly 6 digits', endpoint);
   if (isWeakPin(req.pin)) {
     fail('pin', 'must not contain a run of 3 identical or sequential digits', endpoint);
   }
@@ -200,7 +218,10 @@ export function validateListPage(req: ListPage, endpoint?: string): void {
   if (req.page !== undefined && (!Number.isInteger(req.page) || req.page < 0)) {
     fail('page', 'must be an integer from 0', endpoint);
   }
-  if (req.size !== undefined && (!Number.isInteger(req.size) || req.size < 1 || req.size > MAX_LIST_SIZE)) {
+  if (
+    req.size !== undefined &&
+    (!Number.isInteger(req.size) || req.size < 1 || req.size > MAX_LIST_SIZE)
+  ) {
     fail('size', `must be an integer from 1 to ${MAX_LIST_SIZE}`, endpoint);
   }
 }
@@ -214,7 +235,11 @@ export function validateListWindow(req: ListWindow, endpoint?: string): void {
   const days = listWindowDays(req.start_time, req.end_time) as number;
   if (days < 0) fail('end_time', 'must not be before start_time', endpoint);
   if (days > MAX_LIST_WINDOW_DAYS) {
-    fail('end_time', `window from start_time must be at most ${MAX_LIST_WINDOW_DAYS} days`, endpoint);
+    fail(
+      'end_time',
+      `window from start_time must be at most ${MAX_LIST_WINDOW_DAYS} days`,
+      endpoint,
+    );
   }
   validateListPage(req, endpoint);
 }

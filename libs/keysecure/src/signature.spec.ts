@@ -23,7 +23,12 @@ const headers = (signature: string, timestamp = TIMESTAMP) => ({
   'Sign-Version': 'V1',
   Timezone: 'UTC+8',
 });
-const options = { apiSecret: SECRET, appId: APP_ID, toleranceMs: 60_000, now: () => Number(TIMESTAMP) + 5_000 };
+const options = {
+  apiSecret: SECRET,
+  appId: APP_ID,
+  toleranceMs: 60_000,
+  now: () => Number(TIMESTAMP) + 5_000,
+};
 
 describe('KeySecure callback signature (SignUtils V1)', () => {
   it('accepts the openssl known answer, verifying from the raw body (100.50 and 1.20 kept)', () => {
@@ -36,35 +41,68 @@ describe('KeySecure callback signature (SignUtils V1)', () => {
     const { parse } = jest.requireActual<typeof import('lossless-json')>('lossless-json');
     const data = (parse(RAW_BODY) as { data: Record<string, unknown> }).data;
     expect(keySecureSigningText({ data, timestamp: TIMESTAMP, appId: APP_ID })).toBe(EXPECTED_TEXT);
-    expect(signKeySecureCallback({ data, timestamp: TIMESTAMP, appId: APP_ID, apiSecret: SECRET })).toBe(
-      EXPECTED_SIGNATURE,
-    );
+    expect(
+      signKeySecureCallback({ data, timestamp: TIMESTAMP, appId: APP_ID, apiSecret: SECRET }),
+    ).toBe(EXPECTED_SIGNATURE);
   });
 
   it('a JSON.parse round trip would lose 100.50: the lossless path is what makes it match', () => {
     const lossy = JSON.parse(RAW_BODY).data;
-    expect(signKeySecureCallback({ data: lossy, timestamp: TIMESTAMP, appId: APP_ID, apiSecret: SECRET })).not.toBe(
-      EXPECTED_SIGNATURE,
-    );
+    expect(
+      signKeySecureCallback({
+        data: lossy,
+        timestamp: TIMESTAMP,
+        appId: APP_ID,
+        apiSecret: SECRET,
+      }),
+    ).not.toBe(EXPECTED_SIGNATURE);
   });
 
   it('signs what it verifies (sandbox use)', () => {
-    const data = { card_no: 'C1', before_status: 'ToActivate', after_status: 'Activated', reason: '', time: 1716307200123 };
-    const signature = signKeySecureCallback({ data, timestamp: TIMESTAMP, appId: APP_ID, apiSecret: SECRET });
+    const data = {
+      card_no: 'C1',
+      before_status: 'ToActivate',
+      after_status: 'Activated',
+      reason: '',
+      time: 1716307200123,
+    };
+    const signature = signKeySecureCallback({
+      data,
+      timestamp: TIMESTAMP,
+      appId: APP_ID,
+      apiSecret: SECRET,
+    });
     expect(signature).toMatch(/^[0-9a-f]{64}$/);
     const raw = JSON.stringify({ id: 'p2', action: 'Card_update', data });
     expect(verifyKeySecureCallback(raw, headers(signature), options).valid).toBe(true);
-    expect(verifyKeySecureCallback(Buffer.from(raw), headers(signature.toUpperCase()), options).valid).toBe(true);
+    expect(
+      verifyKeySecureCallback(Buffer.from(raw), headers(signature.toUpperCase()), options).valid,
+    ).toBe(true);
   });
 
   it.each([
-    ['tampered body', RAW_BODY.replace('100.50', '100.51'), headers(EXPECTED_SIGNATURE), 'Signature: does not match'],
+    [
+      'tampered body',
+      RAW_BODY.replace('100.50', '100.51'),
+      headers(EXPECTED_SIGNATURE),
+      'Signature: does not match',
+    ],
     ['wrong signature', RAW_BODY, headers('0'.repeat(64)), 'Signature: does not match'],
     ['short signature', RAW_BODY, headers('abc'), 'Signature: does not match'],
     ['missing signature', RAW_BODY, { Timestamp: TIMESTAMP }, 'Signature: header is required'],
-    ['bad version', RAW_BODY, { ...headers(EXPECTED_SIGNATURE), 'Sign-Version': 'V2' }, 'Sign-Version: unsupported (only V1)'],
+    [
+      'bad version',
+      RAW_BODY,
+      { ...headers(EXPECTED_SIGNATURE), 'Sign-Version': 'V2' },
+      'Sign-Version: unsupported (only V1)',
+    ],
     ['not JSON', '{oops', headers(EXPECTED_SIGNATURE), 'body: must be JSON'],
-    ['no data', '{"id":"x","action":"Auth"}', headers(EXPECTED_SIGNATURE), 'data: must be an object'],
+    [
+      'no data',
+      '{"id":"x","action":"Auth"}',
+      headers(EXPECTED_SIGNATURE),
+      'data: must be an object',
+    ],
   ])('rejects %s', (_name, body, hdrs, reason) => {
     expect(verifyKeySecureCallback(body, hdrs, options)).toEqual({ valid: false, reason });
   });
@@ -72,17 +110,23 @@ describe('KeySecure callback signature (SignUtils V1)', () => {
   it('rejects a timestamp outside the window, either side', () => {
     const late = { ...options, now: () => Number(TIMESTAMP) + 60_001 };
     const early = { ...options, now: () => Number(TIMESTAMP) - 60_001 };
-    expect(verifyKeySecureCallback(RAW_BODY, headers(EXPECTED_SIGNATURE), late)).toMatchObject({ valid: false });
-    expect(verifyKeySecureCallback(RAW_BODY, headers(EXPECTED_SIGNATURE), early)).toMatchObject({ valid: false });
+    expect(verifyKeySecureCallback(RAW_BODY, headers(EXPECTED_SIGNATURE), late)).toMatchObject({
+      valid: false,
+    });
+    expect(verifyKeySecureCallback(RAW_BODY, headers(EXPECTED_SIGNATURE), early)).toMatchObject({
+      valid: false,
+    });
   });
 
   it('rejects another secret or another appId', () => {
-    expect(verifyKeySecureCallback(RAW_BODY, headers(EXPECTED_SIGNATURE), { ...options, apiSecret: 'x' }).valid).toBe(
-      false,
-    );
-    expect(verifyKeySecureCallback(RAW_BODY, headers(EXPECTED_SIGNATURE), { ...options, appId: 'other' }).valid).toBe(
-      false,
-    );
+    expect(
+      verifyKeySecureCallback(RAW_BODY, headers(EXPECTED_SIGNATURE), { ...options, apiSecret: 'x' })
+        .valid,
+    ).toBe(false);
+    expect(
+      verifyKeySecureCallback(RAW_BODY, headers(EXPECTED_SIGNATURE), { ...options, appId: 'other' })
+        .valid,
+    ).toBe(false);
   });
 
   it('header names are case-insensitive', () => {

@@ -5,7 +5,11 @@
  * why verification works on the RAW body text (lossless-json keeps `100.50` as `100.50`).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { isLosslessNumber, parse as parseLossless, stringify as stringifyLossless } from 'lossless-json';
+import {
+  isLosslessNumber,
+  parse as parseLossless,
+  stringify as stringifyLossless,
+} from 'lossless-json';
 
 export const SIGN_VERSION_V1 = 'V1';
 export const DEFAULT_CALLBACK_TOLERANCE_MS = 60_000;
@@ -16,7 +20,8 @@ export const DEFAULT_CALLBACK_TOLERANCE_MS = 60_000;
  */
 export type SignedValueSerializer = (value: unknown) => string;
 
-export const compactJsonInReceivedOrder: SignedValueSerializer = (value) => stringifyLossless(value) ?? '';
+export const compactJsonInReceivedOrder: SignedValueSerializer = (value) =>
+  stringifyLossless(value) ?? '';
 
 export interface SigningInput {
   /** Callback body `data` object; values may be LosslessNumbers (from a raw-body parse) or plain JS values. */
@@ -33,7 +38,8 @@ export function keySecureSigningText(input: SigningInput): string {
   const serialize = input.serializeValue ?? compactJsonInReceivedOrder;
   const entries: Array<[string, string]> = [];
   if (input.appId !== undefined && input.appId !== null) entries.push(['appId', input.appId]);
-  if (input.timestamp !== undefined && input.timestamp !== null) entries.push(['timestamp', String(input.timestamp)]);
+  if (input.timestamp !== undefined && input.timestamp !== null)
+    entries.push(['timestamp', String(input.timestamp)]);
   for (const [key, value] of Object.entries(input.data ?? {})) {
     if (value === null || value === undefined) continue;
     entries.push([key, typeof value === 'string' ? value : serialize(value)]);
@@ -97,7 +103,8 @@ export function verifyKeySecureCallback(
 ): VerifyCallbackResult {
   const text = typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8');
   const version = header(headers, 'sign-version') ?? SIGN_VERSION_V1;
-  if (version !== SIGN_VERSION_V1) return { valid: false, reason: 'Sign-Version: unsupported (only V1)' };
+  if (version !== SIGN_VERSION_V1)
+    return { valid: false, reason: 'Sign-Version: unsupported (only V1)' };
   const signature = header(headers, 'signature');
   if (!signature) return { valid: false, reason: 'Signature: header is required' };
   const timestampText = header(headers, 'timestamp');

@@ -17,7 +17,9 @@ describe('KeySecureTokenManager', () => {
   it('single-flights concurrent callers and reuses the token', async () => {
     const manager = new KeySecureTokenManager({ now: clock, refreshMarginMs: 60_000 });
     const fetch = fetcher();
-    const tokens = await Promise.all(Array.from({ length: 50 }, () => manager.getToken('k', fetch)));
+    const tokens = await Promise.all(
+      Array.from({ length: 50 }, () => manager.getToken('k', fetch)),
+    );
     expect(new Set(tokens)).toEqual(new Set(['t1']));
     expect(await manager.getToken('k', fetch)).toBe('t1');
     expect(fetch).toHaveBeenCalledTimes(1);
@@ -61,7 +63,9 @@ describe('KeySecureTokenManager', () => {
     const failing = jest.fn(async (): Promise<TokenGrant> => {
       throw new Error('down');
     });
-    await expect(Promise.all([manager.getToken('k', failing), manager.getToken('k', failing)])).rejects.toThrow('down');
+    await expect(
+      Promise.all([manager.getToken('k', failing), manager.getToken('k', failing)]),
+    ).rejects.toThrow('down');
     expect(failing).toHaveBeenCalledTimes(1);
     const fetch = fetcher();
     expect(await manager.getToken('k', fetch)).toBe('t1');

@@ -3,7 +3,14 @@
 export const CARD_TYPES = ['Virtual', 'Physical'] as const;
 export type KeySecureCardType = (typeof CARD_TYPES)[number];
 
-export const CARD_STATUSES = ['Pending', 'ToActivate', 'Activated', 'Fail', 'Frozen', 'Delete'] as const;
+export const CARD_STATUSES = [
+  'Pending',
+  'ToActivate',
+  'Activated',
+  'Fail',
+  'Frozen',
+  'Delete',
+] as const;
 export type KeySecureCardStatus = (typeof CARD_STATUSES)[number];
 
 /** The only statuses status/update accepts (constants 8.2). */
