@@ -296,7 +296,6 @@ describe('KeySecure sandbox: business rules', () => {
           'POST',
           '/cardholder/list',
           {
-            ...window,
             start_time: today,
             end_time: today,
             cardholder_no: no,
