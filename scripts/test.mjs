@@ -38,7 +38,7 @@ try {
   process.env.DATABASE_URL = handle.databaseUrl;
   // With a path filter one project may have nothing to run; that is not a failure.
   const filterArgs = extra.length > 0 ? ['--passWithNoTests'] : [];
-  const unit = await runJest(['--selectProjects', 'unit', ...filterArgs, ...extra]);
+  const unit = await runJest([...extra, ...filterArgs, '--selectProjects', 'unit']);
   const integration = await runJest([
     '--selectProjects',
     'integration',
