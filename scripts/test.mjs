@@ -2,6 +2,8 @@
 // project in band (one shared broker and database), and stop the broker again if this run started it
 // (KEEP_INFRA=1 keeps it). Extra arguments go to both jest runs, e.g. `npm test -- apps/card-svc`.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +16,30 @@ const infra = require('./infra/index.ts');
 const extra = process.argv.slice(2);
 const jestBin = require.resolve('jest/bin/jest');
 
-function runJest(args) {
+// Counts from jest's JSON report, for the one-line total at the end.
+const totals = { passed: 0, failed: 0, skipped: 0, brokenSuites: 0 };
+const reportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'issuing-bridge-jest-'));
+
+function addReport(file) {
+  try {
+    const r = JSON.parse(fs.readFileSync(file, 'utf8'));
+    totals.passed += r.numPassedTests;
+    totals.failed += r.numFailedTests;
+    totals.skipped += r.numPendingTests + (r.numTodoTests ?? 0);
+    totals.brokenSuites += r.numRuntimeErrorTestSuites;
+  } catch {
+    // jest died before writing a report; its exit code already says so.
+  }
+}
+
+async function runJest(name, args) {
+  const report = path.join(reportDir, `${name}.json`);
+  const code = await spawnJest([...args, '--json', `--outputFile=${report}`]);
+  addReport(report);
+  return code;
+}
+
+function spawnJest(args) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [jestBin, ...args], {
       cwd: root,
@@ -38,16 +63,22 @@ try {
   process.env.DATABASE_URL = handle.databaseUrl;
   // With a path filter one project may have nothing to run; that is not a failure.
   const filterArgs = extra.length > 0 ? ['--passWithNoTests'] : [];
-  const unit = await runJest([...extra, ...filterArgs, '--selectProjects', 'unit']);
-  const integration = await runJest([
+  const unit = await runJest('unit', [...extra, ...filterArgs, '--selectProjects', 'unit']);
+  const integration = await runJest('integration', [
+    ...extra,
+    ...filterArgs,
+    '--runInBand',
     '--selectProjects',
     'integration',
-    '--runInBand',
-    ...filterArgs,
-    ...extra,
   ]);
   console.log(
     `\nunit: ${unit === 0 ? 'passed' : 'FAILED'}, integration: ${integration === 0 ? 'passed' : 'FAILED'}`,
+  );
+  if (totals.brokenSuites > 0) console.log(`${totals.brokenSuites} test file(s) failed to run`);
+  const skipped = totals.skipped > 0 ? `, ${totals.skipped} skipped` : '';
+  // The plain closing line CI tools read: "tests: N passed, N failed".
+  console.log(
+    `tests: ${totals.passed} passed, ${totals.failed + totals.brokenSuites} failed${skipped}`,
   );
   exitCode = unit === 0 && integration === 0 ? 0 : 1;
 } catch (err) {
@@ -60,4 +91,5 @@ try {
       .catch((err) => console.error(`[test] could not stop Kafka: ${err.message}`));
   }
 }
+fs.rmSync(reportDir, { recursive: true, force: true });
 process.exit(exitCode);
