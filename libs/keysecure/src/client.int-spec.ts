@@ -389,3 +389,52 @@ describe('documented examples against the sandbox', () => {
     ]);
   });
 });
+
+describe('logging hook', () => {
+  it('logs every attempt with redacted bodies: no CVV/PIN (plain or encrypted), token or secret', async () => {
+    const lines: string[] = [];
+    const logger = {
+      debug: (obj: object, msg: string) => lines.push(`${msg} ${JSON.stringify(obj)}`),
+      warn: (obj: object, msg: string) => lines.push(`${msg} ${JSON.stringify(obj)}`),
+    };
+    const c = client({ logger });
+    const holder = await approvedCardholder(c, 'int-log-holder');
+    const { card_no } = await c.applyCard({
+      cardholder_no: holder,
+      card_bin_no: 'BIN_MC_001',
+      card_type: 'Physical',
+      card_unique_no: 'int-log-card',
+      address_info: physicalAddress,
+    });
+    const card = await eventually(
+      () => c.getCard(card_no),
+      (x) => x.status === 'ToActivate',
+    );
+    await c.activateCard({
+      cardholder_no: holder,
+      card_no,
+      cvv: '487',
+      card_last_no: card.card_last_no,
+    });
+    await c.setCardPin({ card_no, cardholder_no: holder, pin: '246802' });
+    const token = (await c.getToken()).access_token;
+
+    const text = lines.join('\n');
+    expect(lines.some((l) => l.includes('"endpoint":"card.active"'))).toBe(true);
+    expect(lines.some((l) => l.includes('"endpoint":"card.pin_set"'))).toBe(true);
+    expect(text).toContain('"cvv":"[REDACTED]"');
+    expect(text).toContain('"pin":"[REDACTED]"');
+    expect(text).toContain('"sumsub_share_token":"[REDACTED]"');
+    for (const secret of [
+      '487',
+      '246802',
+      c.encryptField('487'),
+      c.encryptField('246802'),
+      API_SECRET,
+      token,
+    ]) {
+      expect(text).not.toContain(`"${secret}"`);
+      expect(text).not.toContain(secret.length > 6 ? secret : `:"${secret}`);
+    }
+  });
+});
