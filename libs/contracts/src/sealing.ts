@@ -14,8 +14,16 @@ let jose: Jose | undefined;
 // import time: importing the contracts never fails, even where ESM cannot be required.
 function loadJose(): Jose {
   if (!jose) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    jose = require('jose') as Jose;
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      jose = require('jose') as Jose;
+    } catch (error) {
+      throw new Error(
+        'jose (ESM-only) cannot be required here: use Node >= 20.19, or in jest add ' +
+          "transformIgnorePatterns: ['/node_modules/(?!jose/)'] so it is compiled to CommonJS",
+        { cause: error },
+      );
+    }
   }
   return jose;
 }
