@@ -38,7 +38,9 @@ async function main(): Promise<number> {
     if (action === 'run') {
       const applied = await runServiceMigrations(dataSource, options.schema);
       console.log(
-        applied.length ? `${app}: applied ${applied.join(', ')}` : `${app}: schema "${options.schema}" is up to date`,
+        applied.length
+          ? `${app}: applied ${applied.join(', ')}`
+          : `${app}: schema "${options.schema}" is up to date`,
       );
     } else {
       await revertLastServiceMigration(dataSource, options.schema);
@@ -53,7 +55,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: Error) => {
-    console.error(error instanceof ConfigValidationError ? error.message : `migration failed: ${error.message}`);
+    console.error(
+      error instanceof ConfigValidationError ? error.message : `migration failed: ${error.message}`,
+    );
     process.exit(1);
   },
 );
