@@ -374,8 +374,9 @@ export class KeySecureClient {
       if (
         shouldRetry(error) &&
         performance.now() >= state.deadline &&
-        !(error instanceof KeySecureTimeoutError)
+        (error as KeySecureError).code !== 'DEADLINE_EXCEEDED'
       ) {
+        // Whatever transient error ended the loop after the deadline, report the deadline (error kept as cause).
         throw deadlineError(error);
       }
       throw error;
