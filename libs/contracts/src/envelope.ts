@@ -16,6 +16,8 @@ export interface EnvelopeOptions<C extends boolean> {
   /** The data field whose value must equal `subject` (and is the Kafka key); undefined: not enforced. */
   subjectField?: string;
   description: string;
+  /** command.rejected.v1: the subject is whatever Kafka key the rejected record had, so no length limit. */
+  unboundedSubject?: boolean;
 }
 
 export function envelopeSchema<T extends string, D extends z.ZodType, C extends boolean>(
@@ -32,7 +34,7 @@ export function envelopeSchema<T extends string, D extends z.ZodType, C extends 
       id: uuid,
       source: z.string().min(1).max(256),
       type: z.literal(type),
-      subject: z.string().min(1).max(256),
+      subject: options.unboundedSubject ? z.string().min(1) : z.string().min(1).max(256),
       time: rfc3339,
       datacontenttype: z.literal(DATA_CONTENT_TYPE),
       data,

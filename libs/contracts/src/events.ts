@@ -242,6 +242,7 @@ export const eventSchemas = {
   ),
   [EVENT_TYPES.commandRejected]: envelopeSchema(EVENT_TYPES.commandRejected, commandRejectedData, {
     causationRequired: false,
+    unboundedSubject: true,
     description:
       'A command failed validation; it is not retried and is copied to the DLQ. subject = the Kafka key of the rejected record (or its id).',
   }),

@@ -241,3 +241,32 @@ describe('routing', () => {
     expect(dlqTopicFor(TOPICS.cardCommands)).toBe(TOPICS.cardCommandsDlq);
   });
 });
+
+describe('command.rejected subject', () => {
+  it('accepts any Kafka key of the rejected record, however long', () => {
+    const key = 'K'.repeat(5000);
+    const event = createEvent({
+      type: EVENT_TYPES.commandRejected,
+      source: 'urn:card-svc',
+      subject: key,
+      data: {
+        command_id: null,
+        command_type: null,
+        violations: [{ field: '$', rule: 'type', message: '$ must be a JSON object' }],
+      },
+    });
+    expect(partitionKeyOf(event)).toBe(key);
+  });
+
+  it('other events keep subjects to 256 characters', () => {
+    expect(() =>
+      createEvent({
+        type: EVENT_TYPES.cardActivated,
+        source: 'urn:x',
+        subject: 'K'.repeat(257),
+        causationid: commandId,
+        data: { card_unique_no: 'K', card_no: 'C' },
+      }),
+    ).toThrow(/subject \(max_length\)/);
+  });
+});
