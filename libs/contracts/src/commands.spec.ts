@@ -442,3 +442,20 @@ describe('envelope rules', () => {
     expect(result.ok === false && result.commandType).toBe(type);
   });
 });
+
+describe('unknown keys', () => {
+  it('names identifier-like unknown keys but not free text used as a key', () => {
+    const raw = commandWith(COMMAND_TYPES.cardStatusUpdate, (d) => {
+      d.extra_field = 1;
+      d['my pin is 975310'] = 1;
+    });
+    const violations = violationsOf(raw);
+    expect(violations).toContainEqual(
+      expect.objectContaining({ field: 'data.extra_field', rule: 'unknown_field' }),
+    );
+    expect(violations).toContainEqual(
+      expect.objectContaining({ field: 'data.(unnamed)', rule: 'unknown_field' }),
+    );
+    expect(JSON.stringify(violations)).not.toContain('975310');
+  });
+});

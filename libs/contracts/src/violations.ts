@@ -32,7 +32,9 @@ export function issueToViolations(issue: z.core.$ZodIssue): Violation[] {
   const field = fieldPath(issue.path);
   switch (issue.code) {
     case 'unrecognized_keys':
-      return issue.keys.map((key) => {
+      return issue.keys.map((rawKey) => {
+        // A junk key could itself be sensitive text: name only identifier-like keys.
+        const key = /^[A-Za-z0-9_-]{1,64}$/.test(rawKey) ? rawKey : '(unnamed)';
         const keyField = field === '$' ? key : `${field}.${key}`;
         if ((PLAINTEXT_SECRET_KEYS as readonly string[]).includes(key)) {
           return {
