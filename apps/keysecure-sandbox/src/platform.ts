@@ -127,7 +127,7 @@ export class IssuingPlatform {
         time: this.settings.clock(),
         kycOutcome: outcome,
       };
-      this.state.cardholders.set(no, record);
+      this.state.addCardholder(record);
     }
     this.scheduleKyc(record);
     return {
@@ -273,7 +273,7 @@ export class IssuingPlatform {
       address_info: address,
       pin_set: false,
     };
-    this.state.cards.set(card.card_no, card);
+    this.state.addCard(card);
     this.later(this.settings.cardIssueDelayMs, () => this.finishIssuance(card));
     return { card_no: card.card_no, card_unique_no: card.card_unique_no };
   }

@@ -201,19 +201,33 @@ export class SandboxState {
   reset(): void {
     this.cardholders.clear();
     this.cards.clear();
+    this.cardholderUniqueIndex.clear();
+    this.cardUniqueIndex.clear();
     this.tokens.clear();
     for (const key of Object.keys(this.calls)) delete this.calls[key];
     this.callbacks.length = 0;
   }
 
+  // Merchant-side numbers are immutable, so these indexes keep apply O(1) under benchmark volumes.
+  private readonly cardholderUniqueIndex = new Map<string, CardholderRecord>();
+  private readonly cardUniqueIndex = new Map<string, CardRecord>();
+
+  addCardholder(record: CardholderRecord): void {
+    this.cardholders.set(record.cardholder_no, record);
+    this.cardholderUniqueIndex.set(record.cardholder_unique_no, record);
+  }
+
+  addCard(record: CardRecord): void {
+    this.cards.set(record.card_no, record);
+    this.cardUniqueIndex.set(record.card_unique_no, record);
+  }
+
   cardholderByUniqueNo(uniqueNo: string): CardholderRecord | undefined {
-    for (const c of this.cardholders.values()) if (c.cardholder_unique_no === uniqueNo) return c;
-    return undefined;
+    return this.cardholderUniqueIndex.get(uniqueNo);
   }
 
   cardByUniqueNo(uniqueNo: string): CardRecord | undefined {
-    for (const c of this.cards.values()) if (c.card_unique_no === uniqueNo) return c;
-    return undefined;
+    return this.cardUniqueIndex.get(uniqueNo);
   }
 
   /** JSON-safe view for GET /__admin/state. */
