@@ -14,6 +14,8 @@ const common = {
   transform: { '^.+\\.(t|j)s$': ['@swc/jest', swcConfig] },
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
+  // jose 6 is ESM-only: let swc turn it into CommonJS like our own code.
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test'].filter((r) =>
     fs.existsSync(r.replace('<rootDir>', __dirname)),
   ),
