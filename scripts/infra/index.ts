@@ -92,6 +92,16 @@ export async function ensureTopics(brokers: string[]): Promise<void> {
   } finally {
     await client.disconnect();
   }
+  // Likewise an idempotent producer's InitProducerId meets "coordinator is loading" on a fresh broker.
+  const producer = new Kafka({
+    clientId: 'issuing-bridge-infra',
+    brokers,
+    logLevel: logLevel.NOTHING,
+  }).producer({
+    idempotent: true,
+  });
+  await producer.connect();
+  await producer.disconnect();
 }
 
 /**
