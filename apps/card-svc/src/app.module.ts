@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { PlatformModule } from '@issuing-bridge/platform';
+import { CardsModule } from './cards/cards.module';
 import { configSchema } from './config/config.schema';
 import { databaseOptions } from './database/database.options';
 
@@ -12,7 +13,7 @@ export const SERVICE_NAME = 'card-svc';
       configSchema,
       database: databaseOptions,
     }),
-    // Feature modules go here.
+    CardsModule,
   ],
 })
 export class AppModule {}

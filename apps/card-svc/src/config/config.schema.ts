@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TOPICS } from '@issuing-bridge/contracts';
 import {
   baseConfigShape,
   keyMaterialSetting,
@@ -9,6 +10,30 @@ import {
   withProductionSecretRules,
 } from '@issuing-bridge/platform';
 
+const millis = (fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a whole number of milliseconds' })
+    .int({ error: 'must be a whole number of milliseconds' })
+    .min(0, { error: 'must be 0 or more' })
+    .default(fallback);
+const count = (fallback: number, max: number) =>
+  z.coerce
+    .number({ error: 'must be a whole number' })
+    .int({ error: 'must be a whole number' })
+    .min(1, { error: 'must be at least 1' })
+    .max(max, { error: `must be at most ${max}` })
+    .default(fallback);
+const topicName = (fallback: string) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,249}$/, { error: 'must be a Kafka topic name' })
+    .default(fallback);
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true');
+
 export const configSchema = withProductionSecretRules(
   z.object({
     ...baseConfigShape,
@@ -18,6 +43,32 @@ export const configSchema = withProductionSecretRules(
     KEYSECURE_TIMEZONE: keysecureTimezoneSetting,
     /** Opens CVV / PIN sealed by the gateway. */
     CARD_DATA_PRIVATE_KEY: keyMaterialSetting,
+    // Topics default to the contracts' names; overriding them is for isolated test runs only.
+    CARD_COMMANDS_TOPIC: topicName(TOPICS.cardCommands),
+    CARD_EVENTS_TOPIC: topicName(TOPICS.cardEvents),
+    CARD_COMMANDS_DLQ_TOPIC: topicName(TOPICS.cardCommandsDlq),
+    KEYSECURE_CALLBACKS_TOPIC: topicName(TOPICS.keysecureCallbacks),
+    CARD_COMMAND_GROUP_ID: z.string().min(1).default('card-svc'),
+    CARD_CALLBACK_GROUP_ID: z.string().min(1).default('card-svc.callbacks'),
+    /** Where a consumer group without committed offsets starts: true = earliest, false = latest. */
+    CARD_CONSUME_FROM_BEGINNING: flag(true),
+    /** How long a command may be retried on transient provider faults before it fails. */
+    CARD_COMMAND_DEADLINE_MS: millis(60_000),
+    /** How often the issuance poller looks for due cards (0 = poller off). */
+    CARD_ISSUANCE_POLL_INTERVAL_MS: millis(1_000),
+    /** First delay between two detail polls of one Pending card; doubles up to the max. */
+    CARD_ISSUANCE_BACKOFF_START_MS: millis(1_000),
+    CARD_ISSUANCE_BACKOFF_MAX_MS: millis(60_000),
+    /** How long one instance holds a claimed card before another may poll it. */
+    CARD_ISSUANCE_LEASE_MS: millis(30_000),
+    /** Scheduled reconciliation interval (0 = only on demand). */
+    CARD_RECONCILE_INTERVAL_MS: millis(3_600_000),
+    /** How far back a fresh reconciliation run starts. */
+    CARD_RECONCILE_LOOKBACK_DAYS: count(30, 3650),
+    /** Width of one card-list time window (the provider allows at most 90 days). */
+    CARD_RECONCILE_WINDOW_DAYS: count(90, 90),
+    /** Rows per card-list page (the provider allows at most 100). */
+    CARD_RECONCILE_PAGE_SIZE: count(100, 100),
   }),
   { ...keysecureSecretRules, CARD_DATA_PRIVATE_KEY: {} },
 );

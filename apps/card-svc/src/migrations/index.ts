@@ -1,4 +1,5 @@
 import { CreateCardSchema1764140000002 } from './1764140000002-CreateCardSchema';
+import { CreateCardTables1764140000102 } from './1764140000102-CreateCardTables';
 
 /** Every migration of card-svc, oldest first. Add new ones at the end (`<timestamp>-<Name>.ts`). */
-export const migrations = [CreateCardSchema1764140000002];
+export const migrations = [CreateCardSchema1764140000002, CreateCardTables1764140000102];

@@ -1,0 +1,75 @@
+import { Injectable, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { DLQ_OF } from '@issuing-bridge/contracts';
+import { KeySecureModule } from '@issuing-bridge/keysecure';
+import { KafkaCommandTransport, KafkaJsMessageBus } from '@issuing-bridge/messaging';
+import { APP_CONFIG, ReadinessIndicator, type ReadinessCheck, type ReadinessState } from '@issuing-bridge/platform';
+import { CardUpdateConsumer } from '../callbacks/card-update-consumer';
+import type { CardSvcConfig } from '../config/config.schema';
+import { IssuancePoller } from '../issuance/issuance-poller';
+import { CardReconciliation } from '../reconciliation/card-reconciliation';
+import { ReconciliationController } from '../reconciliation/reconciliation.controller';
+import { CardCommandsController } from './card-commands.controller';
+import { engineFailureEvent } from './card-failures';
+import { CARD_PRIVATE_KEY, cardPrivateKey } from './card-keys';
+import { CARD_SOURCE } from './card-status';
+
+/** Readiness: the command consumer runs and holds partitions. */
+@ReadinessIndicator()
+@Injectable()
+export class CardCommandsReadiness implements ReadinessCheck {
+  readonly readinessName = 'card-commands-consumer';
+  constructor(private readonly transport: KafkaCommandTransport) {}
+  checkReadiness(): ReadinessState {
+    return { ready: this.transport.isReady(), details: { inFlight: this.transport.inFlight } };
+  }
+}
+
+/**
+ * Everything card-svc does: card commands (via the messaging engine's transport, connected in
+ * main.ts), issuance polling, Card_update callbacks and reconciliation, all writing card status
+ * through `recordStatus`.
+ */
+@Module({
+  imports: [
+    ScheduleModule.forRoot(),
+    KeySecureModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: CardSvcConfig) => ({
+        baseUrl: config.KEYSECURE_BASE_URL,
+        apiKey: config.KEYSECURE_API_KEY,
+        apiSecret: config.KEYSECURE_API_SECRET,
+        timezone: config.KEYSECURE_TIMEZONE,
+      }),
+    }),
+  ],
+  controllers: [CardCommandsController, ReconciliationController],
+  providers: [
+    {
+      provide: KafkaCommandTransport,
+      inject: [getDataSourceToken(), APP_CONFIG],
+      useFactory: (dataSource: DataSource, config: CardSvcConfig) =>
+        new KafkaCommandTransport({
+          dataSource,
+          bus: new KafkaJsMessageBus({ brokers: config.KAFKA_BROKERS, clientId: 'card-svc' }),
+          topic: config.CARD_COMMANDS_TOPIC,
+          eventsTopic: config.CARD_EVENTS_TOPIC,
+          dlqTopic: config.CARD_COMMANDS_DLQ_TOPIC ?? DLQ_OF[config.CARD_COMMANDS_TOPIC],
+          groupId: config.CARD_COMMAND_GROUP_ID,
+          source: CARD_SOURCE,
+          fromBeginning: config.CARD_CONSUME_FROM_BEGINNING,
+          retry: { deadlineMs: config.CARD_COMMAND_DEADLINE_MS },
+          failureEventFor: engineFailureEvent,
+        }),
+    },
+    { provide: CARD_PRIVATE_KEY, inject: [APP_CONFIG], useFactory: cardPrivateKey },
+    CardCommandsReadiness,
+    IssuancePoller,
+    CardUpdateConsumer,
+    CardReconciliation,
+  ],
+  exports: [KafkaCommandTransport, CardReconciliation, IssuancePoller],
+})
+export class CardsModule {}
