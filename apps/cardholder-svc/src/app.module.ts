@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { PlatformModule } from '@issuing-bridge/platform';
 import { configSchema } from './config/config.schema';
 import { databaseOptions } from './database/database.options';
+import { CardholdersModule } from './cardholders/cardholders.module';
 
 export const SERVICE_NAME = 'cardholder-svc';
 
@@ -12,7 +13,7 @@ export const SERVICE_NAME = 'cardholder-svc';
       configSchema,
       database: databaseOptions,
     }),
-    // Feature modules go here.
+    CardholdersModule,
   ],
 })
 export class AppModule {}

@@ -6,12 +6,14 @@ import {
   portSetting,
   withProductionSecretRules,
 } from '@issuing-bridge/platform';
+import { cardholderSettingsShape } from '../cardholders/cardholder.settings';
 
 export const configSchema = withProductionSecretRules(
   z.object({
     ...baseConfigShape,
     CARDHOLDER_SVC_PORT: portSetting(3001),
     ...keysecureClientShape,
+    ...cardholderSettingsShape,
   }),
   keysecureSecretRules,
 );

@@ -1,4 +1,5 @@
 import { CreateCardholderSchema1764140000001 } from './1764140000001-CreateCardholderSchema';
+import { CreateCardholderTables1764140000002 } from './1764140000002-CreateCardholderTables';
 
 /** Every migration of cardholder-svc, oldest first. Add new ones at the end (`<timestamp>-<Name>.ts`). */
-export const migrations = [CreateCardholderSchema1764140000001];
+export const migrations = [CreateCardholderSchema1764140000001, CreateCardholderTables1764140000002];

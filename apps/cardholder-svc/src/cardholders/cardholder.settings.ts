@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+const positiveMs = (fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a number of milliseconds' })
+    .int({ error: 'must be a whole number of milliseconds' })
+    .positive({ error: 'must be greater than 0' })
+    .default(fallback);
+
+/**
+ * Settings of the cardholders feature (spread into the app's config schema). Poll intervals follow
+ * KYC, which KeySecure reports only by polling; the command settings bound the engine's retries.
+ */
+export const cardholderSettingsShape = {
+  /** Kafka consumer group of the command consumer; every instance of the service shares it. */
+  CARDHOLDER_SVC_GROUP_ID: z.string().min(1, { error: 'must not be empty' }).default('cardholder-svc'),
+  /** A command whose provider calls keep failing transiently fails for good after this long. */
+  CARDHOLDER_COMMAND_DEADLINE_MS: positiveMs(60_000),
+  /** Cap of one backoff delay between command attempts. */
+  CARDHOLDER_COMMAND_RETRY_MAX_MS: positiveMs(5_000),
+  /** Commands taken and not finished, over all keys. */
+  CARDHOLDER_MAX_IN_FLIGHT: z.coerce.number().int().min(1, { error: 'must be at least 1' }).default(64),
+  /** First delay before polling a cardholder whose KYC is not final; doubles per unchanged poll. */
+  KYC_POLL_INITIAL_MS: positiveMs(5_000),
+  /** Longest delay between two polls of one cardholder. */
+  KYC_POLL_MAX_MS: positiveMs(300_000),
+  /** How often the poller looks for due cardholders. */
+  KYC_POLL_TICK_MS: positiveMs(1_000),
+  /** How long a claimed cardholder stays reserved for one instance (a dead instance's claims return after it). */
+  KYC_POLL_LEASE_MS: positiveMs(30_000),
+  /** Cardholders claimed per tick. */
+  KYC_POLL_BATCH_SIZE: z.coerce.number().int().min(1, { error: 'must be at least 1' }).default(20),
+  /**
+   * Provider codes meaning "cardholder_unique_no already exists" (undocumented; 2001 is the bundled
+   * sandbox's choice). Comma-separated integers.
+   */
+  KEYSECURE_CARDHOLDER_EXISTS_CODES: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, { error: 'must be comma-separated integers, e.g. 2001' })
+    .default('2001')
+    .transform((s) => s.split(',').map(Number)),
+  /**
+   * Test hook: the process kills itself (SIGKILL) right after the provider accepted a create for this
+   * cardholder_unique_no, before the transaction commits. Ignored when NODE_ENV=production.
+   */
+  CARDHOLDER_TEST_CRASH_AFTER_PROVIDER_CALL: z.string().min(1).optional(),
+};
+
+const settingsSchema = z.object(cardholderSettingsShape);
+export type CardholderSettings = z.output<typeof settingsSchema>;

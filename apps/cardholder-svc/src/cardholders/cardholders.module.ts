@@ -1,0 +1,28 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { KeySecureModule } from '@issuing-bridge/keysecure';
+import { MESSAGING_ENTITIES } from '@issuing-bridge/messaging';
+import { APP_CONFIG } from '@issuing-bridge/platform';
+import type { CardholderSvcConfig } from '../config/config.schema';
+import { CardholderCommandConsumer } from './cardholder-command-consumer';
+import { Cardholder } from './cardholder.entity';
+import { KycApplyHandler } from './kyc-apply.handler';
+import { KycPoller } from './kyc-poller';
+
+/** Cardholder commands (KYC apply: create / update), cardholder state, KYC status following. */
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([Cardholder, ...MESSAGING_ENTITIES]),
+    KeySecureModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: CardholderSvcConfig) => ({
+        baseUrl: config.KEYSECURE_BASE_URL,
+        apiKey: config.KEYSECURE_API_KEY,
+        apiSecret: config.KEYSECURE_API_SECRET,
+      }),
+    }),
+  ],
+  providers: [KycApplyHandler, CardholderCommandConsumer, KycPoller],
+  exports: [CardholderCommandConsumer, KycPoller],
+})
+export class CardholdersModule {}
