@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { PlatformModule } from '@issuing-bridge/platform';
 import { configSchema } from './config/config.schema';
 import { databaseOptions } from './database/database.options';
+import { GatewayApiModule } from './gateway-api.module';
 
 export const SERVICE_NAME = 'gateway';
 
@@ -12,7 +13,7 @@ export const SERVICE_NAME = 'gateway';
       configSchema,
       database: databaseOptions,
     }),
-    // Feature modules go here.
+    GatewayApiModule,
   ],
 })
 export class AppModule {}

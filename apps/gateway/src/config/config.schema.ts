@@ -9,24 +9,47 @@ import {
   withProductionSecretRules,
 } from '@issuing-bridge/platform';
 
-const API_KEY_LIST = /^[A-Za-z0-9_.-]+:[^\s:,]{8,}(,[A-Za-z0-9_.-]+:[^\s:,]{8,})*$/;
+// One entry: `system:key` (plain, 8+ characters) or `system:sha256:<64 hex>` (production form: only
+// the SHA-256 of the key is configured).
+const API_KEY_ENTRY = String.raw`[A-Za-z0-9_.-]+:(?:sha256:[0-9a-fA-F]{64}|[^\s:,]{8,})`;
+const API_KEY_LIST = new RegExp(`^${API_KEY_ENTRY}(,${API_KEY_ENTRY})*$`);
+const NAME_LIST = /^([A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*)?$/;
+
+const positiveInt = (fallback: number, rule: string) =>
+  z.coerce.number({ error: rule }).int({ error: rule }).positive({ error: rule }).default(fallback);
 
 export const configSchema = withProductionSecretRules(
   z.object({
     ...baseConfigShape,
     GATEWAY_PORT: portSetting(3000),
-    // Needed to verify KeySecure callback signatures.
+    // Needed to verify KeySecure callback signatures (appId = Api-Key, HMAC key = apiSecret).
     KEYSECURE_API_KEY: keysecureClientShape.KEYSECURE_API_KEY,
     KEYSECURE_API_SECRET: keysecureClientShape.KEYSECURE_API_SECRET,
     /** Seals CVV / PIN on receipt. */
     CARD_DATA_PUBLIC_KEY: keyMaterialSetting,
-    /** `system:key` pairs, comma-separated; each calling system has its own key (8+ characters). */
+    /**
+     * `system:key` or `system:sha256:<hex of SHA-256(key)>` pairs, comma-separated; each calling
+     * system has its own key (8+ characters).
+     */
     GATEWAY_API_KEYS: z
       .string()
       .regex(API_KEY_LIST, {
-        error: 'must be comma-separated system:key pairs, keys of 8+ characters',
+        error:
+          'must be comma-separated system:key or system:sha256:<64 hex> pairs, keys of 8+ characters',
       })
       .default(DEV_GATEWAY_API_KEYS),
+    /** Systems whose key is known but switched off (answered 403), comma-separated names. */
+    GATEWAY_DISABLED_API_CLIENTS: z
+      .string()
+      .regex(NAME_LIST, { error: 'must be comma-separated system names' })
+      .default(''),
+    /** Requests per API key per window before 429. */
+    GATEWAY_RATE_LIMIT: positiveInt(600, 'must be a positive integer'),
+    GATEWAY_RATE_LIMIT_WINDOW_MS: positiveInt(60_000, 'must be a positive integer (ms)'),
+    /** Accepted |now − Timestamp| of a KeySecure callback. */
+    GATEWAY_CALLBACK_TOLERANCE_MS: positiveInt(60_000, 'must be a positive integer (ms)'),
+    /** Consumer group of the command status read model. */
+    GATEWAY_READ_MODEL_GROUP: z.string().min(1).default('gateway-read-model'),
   }),
   {
     ...keysecureSecretRules,
