@@ -34,7 +34,9 @@ import { StatusController } from './read-model/status.controller';
       provide: ApiKeyRegistry,
       inject: [APP_CONFIG],
       useFactory: (config: GatewayConfig) =>
-        new ApiKeyRegistry(parseApiClients(config.GATEWAY_API_KEYS, config.GATEWAY_DISABLED_API_CLIENTS)),
+        new ApiKeyRegistry(
+          parseApiClients(config.GATEWAY_API_KEYS, config.GATEWAY_DISABLED_API_CLIENTS),
+        ),
     },
     ApiKeyGuard,
     ClientThrottlerGuard,

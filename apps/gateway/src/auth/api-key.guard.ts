@@ -25,7 +25,10 @@ export class ApiKeyGuard implements CanActivate {
           message: 'Authorization: send "Bearer <api key>" or X-Api-Key',
         });
       case 'unknown':
-        throw new UnauthorizedException({ code: 'unauthorized', message: 'API key: not recognised' });
+        throw new UnauthorizedException({
+          code: 'unauthorized',
+          message: 'API key: not recognised',
+        });
       case 'disabled':
         throw new ForbiddenException({
           code: 'forbidden',

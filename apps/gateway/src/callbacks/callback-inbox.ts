@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { createEvent, EVENT_TYPES, TOPICS, type KeysecureCallbackReceivedEvent } from '@issuing-bridge/contracts';
+import {
+  createEvent,
+  EVENT_TYPES,
+  TOPICS,
+  type KeysecureCallbackReceivedEvent,
+} from '@issuing-bridge/contracts';
 import type { KeySecureCallbackBody } from '@issuing-bridge/keysecure';
 import { GATEWAY_SOURCE, GatewayPublisher } from '../kafka/gateway-publisher';
 

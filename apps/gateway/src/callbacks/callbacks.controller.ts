@@ -12,7 +12,8 @@ export interface CallbackAnswer {
   message: string;
 }
 
-type Outcome = 'published' | 'duplicate' | 'bad_signature' | 'stale_timestamp' | 'malformed' | 'publish_failed';
+type Outcome =
+  'published' | 'duplicate' | 'bad_signature' | 'stale_timestamp' | 'malformed' | 'publish_failed';
 
 const callbacksTotal = new Counter({
   name: 'gateway_keysecure_callbacks_total',

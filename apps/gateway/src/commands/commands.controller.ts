@@ -1,4 +1,14 @@
-import { Body, Controller, Headers, HttpCode, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
+import {
+  applyDecorators,
+  Body,
+  Controller,
+  HttpCode,
+  Param,
+  Post,
+  Req,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -49,6 +59,19 @@ export interface AcceptedCommand {
   status_url: string;
 }
 
+/** 202 + the documented body (the body schema is the one validated). */
+function PublishesCommand(operation: { summary: string }, body: z.ZodType): MethodDecorator {
+  return applyDecorators(
+    HttpCode(202),
+    ApiOperation(operation),
+    ApiBody({ schema: openApiSchema(body) }),
+    ApiAcceptedResponse({
+      description: 'Command published (broker acknowledged); poll status_url',
+      schema: acceptedSchema,
+    }),
+  );
+}
+
 @ApiTags('commands')
 @ApiBearerAuth('api-key')
 @ApiSecurity('x-api-key')
@@ -58,11 +81,13 @@ export interface AcceptedCommand {
   description:
     'Retry-safe key (1–255 printable characters), scoped to the calling system: a retry with the same key and body returns the same command; a different body answers 409.',
 })
-@ApiAcceptedResponse({ description: 'Command published', schema: acceptedSchema })
 @ApiBadRequestResponse({ description: 'Invalid body: each field and rule', schema: errorSchema })
 @ApiUnauthorizedResponse({ description: 'Missing or unknown API key', schema: errorSchema })
 @ApiForbiddenResponse({ description: 'API key disabled', schema: errorSchema })
-@ApiConflictResponse({ description: 'Idempotency-Key reused with another body', schema: errorSchema })
+@ApiConflictResponse({
+  description: 'Idempotency-Key reused with another body',
+  schema: errorSchema,
+})
 @ApiTooManyRequestsResponse({ description: 'Rate limit of this API key reached' })
 @UseGuards(ApiKeyGuard, ClientThrottlerGuard)
 @Controller('v1')
@@ -73,52 +98,49 @@ export class CommandsController {
   ) {}
 
   @Post('cardholders')
-  @HttpCode(202)
-  @ApiOperation({ summary: 'Apply for KYC: create a cardholder (no cardholder_no) or re-submit (with it)' })
-  @ApiBody({ schema: openApiSchema(cardholderApplyBody) })
+  @PublishesCommand(
+    { summary: 'Apply for KYC: create a cardholder (no cardholder_no) or re-submit (with it)' },
+    cardholderApplyBody,
+  )
   async applyCardholder(
     @Req() req: AuthenticatedRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
     @Body() body: unknown,
-    @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<AcceptedCommand> {
     const data = this.validated(cardholderApplyBody, body);
-    return this.accept(req, reply, idempotencyKey, body, () =>
+    return this.accept(req, reply, body, () =>
       Promise.resolve(this.command(req, COMMAND_TYPES.cardholderKycApply, data)),
     );
   }
 
   @Post('cards')
-  @HttpCode(202)
-  @ApiOperation({ summary: 'Apply for a virtual or physical card' })
-  @ApiBody({ schema: openApiSchema(cardApplyBody) })
+  @PublishesCommand({ summary: 'Apply for a virtual or physical card' }, cardApplyBody)
   async applyCard(
     @Req() req: AuthenticatedRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
     @Body() body: unknown,
-    @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<AcceptedCommand> {
     const data = this.validated(cardApplyBody, body);
-    return this.accept(req, reply, idempotencyKey, body, () =>
+    return this.accept(req, reply, body, () =>
       Promise.resolve(this.command(req, COMMAND_TYPES.cardApply, data)),
     );
   }
 
   @Post('cards/:card_unique_no/activation')
-  @HttpCode(202)
-  @ApiOperation({
-    summary: 'Activate a physical card; the CVV is sealed on receipt and never stored or logged',
-  })
-  @ApiBody({ schema: openApiSchema(cardActivationBody) })
+  @PublishesCommand(
+    {
+      summary: 'Activate a physical card; the CVV is sealed on receipt and never stored or logged',
+    },
+    cardActivationBody,
+  )
   async activateCard(
     @Req() req: AuthenticatedRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
     @Param('card_unique_no') cardUniqueNo: string,
     @Body() body: unknown,
-    @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<AcceptedCommand> {
     const { cvv, card_last_no } = this.validated(cardActivationBody, body, cardUniqueNo);
-    return this.accept(req, reply, idempotencyKey, body, async () =>
+    return this.accept(req, reply, body, async () =>
       this.command(req, COMMAND_TYPES.cardActivate, {
         card_unique_no: cardUniqueNo,
         card_last_no,
@@ -128,18 +150,15 @@ export class CommandsController {
   }
 
   @Post('cards/:card_unique_no/status')
-  @HttpCode(202)
-  @ApiOperation({ summary: 'Freeze, unfreeze or cancel a card' })
-  @ApiBody({ schema: openApiSchema(cardStatusBody) })
+  @PublishesCommand({ summary: 'Freeze, unfreeze or cancel a card' }, cardStatusBody)
   async updateCardStatus(
     @Req() req: AuthenticatedRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
     @Param('card_unique_no') cardUniqueNo: string,
     @Body() body: unknown,
-    @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<AcceptedCommand> {
     const { action } = this.validated(cardStatusBody, body, cardUniqueNo);
-    return this.accept(req, reply, idempotencyKey, body, () =>
+    return this.accept(req, reply, body, () =>
       Promise.resolve(
         this.command(req, COMMAND_TYPES.cardStatusUpdate, { card_unique_no: cardUniqueNo, action }),
       ),
@@ -147,18 +166,18 @@ export class CommandsController {
   }
 
   @Post('cards/:card_unique_no/pin')
-  @HttpCode(202)
-  @ApiOperation({ summary: 'Set the PIN of a card; the PIN is sealed on receipt and never stored or logged' })
-  @ApiBody({ schema: openApiSchema(cardPinBody) })
+  @PublishesCommand(
+    { summary: 'Set the PIN of a card; the PIN is sealed on receipt and never stored or logged' },
+    cardPinBody,
+  )
   async setCardPin(
     @Req() req: AuthenticatedRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
     @Param('card_unique_no') cardUniqueNo: string,
     @Body() body: unknown,
-    @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<AcceptedCommand> {
     const { pin } = this.validated(cardPinBody, body, cardUniqueNo);
-    return this.accept(req, reply, idempotencyKey, body, async () =>
+    return this.accept(req, reply, body, async () =>
       this.command(req, COMMAND_TYPES.cardPinSet, {
         card_unique_no: cardUniqueNo,
         pin_jwe: await this.sealer.seal(pin),
@@ -167,7 +186,11 @@ export class CommandsController {
   }
 
   /** Body (and path) checked together, so one 400 names every broken field. */
-  private validated<S extends z.ZodType>(schema: S, body: unknown, cardUniqueNo?: string): z.output<S> {
+  private validated<S extends z.ZodType>(
+    schema: S,
+    body: unknown,
+    cardUniqueNo?: string,
+  ): z.output<S> {
     const checked = validateBody(schema, body);
     const violations = [
       ...(cardUniqueNo === undefined ? [] : validateCardUniqueNo(cardUniqueNo)),
@@ -195,10 +218,11 @@ export class CommandsController {
   private async accept(
     req: AuthenticatedRequest,
     reply: FastifyReply,
-    idempotencyKey: string | undefined,
     body: unknown,
     build: () => Promise<Command>,
   ): Promise<AcceptedCommand> {
+    const header = req.headers['idempotency-key'];
+    const idempotencyKey = Array.isArray(header) ? header[0] : header;
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw validationFailed([
         {

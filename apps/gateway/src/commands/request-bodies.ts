@@ -46,7 +46,10 @@ const cardUniqueNoParam = cardPinSetData.pick({ card_unique_no: true });
 export type Validated<T> = { ok: true; value: T } | { ok: false; violations: Violation[] };
 
 /** Validates without ever copying the input into the result (no `reportInput`). */
-export function validateBody<S extends z.ZodType>(schema: S, body: unknown): Validated<z.output<S>> {
+export function validateBody<S extends z.ZodType>(
+  schema: S,
+  body: unknown,
+): Validated<z.output<S>> {
   if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
     return {
       ok: false,

@@ -61,7 +61,13 @@ export class GatewayApiTables1764300000000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['keysecure_callbacks', 'cards', 'cardholders', 'commands', 'idempotency_keys']) {
+    for (const table of [
+      'keysecure_callbacks',
+      'cards',
+      'cardholders',
+      'commands',
+      'idempotency_keys',
+    ]) {
       await queryRunner.query(`DROP TABLE "gateway"."${table}"`);
     }
   }

@@ -29,7 +29,10 @@ export class ReadModelConsumer implements OnApplicationBootstrap, OnModuleDestro
     @InjectAppConfig() private readonly config: GatewayConfig,
     private readonly projector: ReadModelProjector,
   ) {
-    this.bus = new KafkaJsMessageBus({ brokers: config.KAFKA_BROKERS, clientId: 'gateway-read-model' });
+    this.bus = new KafkaJsMessageBus({
+      brokers: config.KAFKA_BROKERS,
+      clientId: 'gateway-read-model',
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -67,7 +70,11 @@ export class ReadModelConsumer implements OnApplicationBootstrap, OnModuleDestro
       );
     }
     await consumer.commit([
-      { topic: message.topic, partition: message.partition, offset: (BigInt(message.offset) + 1n).toString() },
+      {
+        topic: message.topic,
+        partition: message.partition,
+        offset: (BigInt(message.offset) + 1n).toString(),
+      },
     ]);
   }
 
@@ -78,7 +85,9 @@ export class ReadModelConsumer implements OnApplicationBootstrap, OnModuleDestro
 
 function parseMessage(
   message: BusMessage,
-): { ok: true; event: Extract<ReturnType<typeof parseEvent>, { ok: true }>['event'] } | { ok: false; problem: string } {
+):
+  | { ok: true; event: Extract<ReturnType<typeof parseEvent>, { ok: true }>['event'] }
+  | { ok: false; problem: string } {
   let raw: unknown;
   try {
     raw = JSON.parse(message.value?.toString('utf8') ?? '');

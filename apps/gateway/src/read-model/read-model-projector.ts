@@ -12,14 +12,26 @@ type Outcome = 'succeeded' | 'failed';
 
 /** Result events: the command each answers and whether it succeeded. */
 const RESULT_OF: Partial<Record<EventType, { command: CommandType; outcome: Outcome }>> = {
-  [EVENT_TYPES.cardholderKycApplied]: { command: COMMAND_TYPES.cardholderKycApply, outcome: 'succeeded' },
-  [EVENT_TYPES.cardholderKycApplyFailed]: { command: COMMAND_TYPES.cardholderKycApply, outcome: 'failed' },
+  [EVENT_TYPES.cardholderKycApplied]: {
+    command: COMMAND_TYPES.cardholderKycApply,
+    outcome: 'succeeded',
+  },
+  [EVENT_TYPES.cardholderKycApplyFailed]: {
+    command: COMMAND_TYPES.cardholderKycApply,
+    outcome: 'failed',
+  },
   [EVENT_TYPES.cardApplied]: { command: COMMAND_TYPES.cardApply, outcome: 'succeeded' },
   [EVENT_TYPES.cardApplyFailed]: { command: COMMAND_TYPES.cardApply, outcome: 'failed' },
   [EVENT_TYPES.cardActivated]: { command: COMMAND_TYPES.cardActivate, outcome: 'succeeded' },
   [EVENT_TYPES.cardActivateFailed]: { command: COMMAND_TYPES.cardActivate, outcome: 'failed' },
-  [EVENT_TYPES.cardStatusUpdated]: { command: COMMAND_TYPES.cardStatusUpdate, outcome: 'succeeded' },
-  [EVENT_TYPES.cardStatusUpdateFailed]: { command: COMMAND_TYPES.cardStatusUpdate, outcome: 'failed' },
+  [EVENT_TYPES.cardStatusUpdated]: {
+    command: COMMAND_TYPES.cardStatusUpdate,
+    outcome: 'succeeded',
+  },
+  [EVENT_TYPES.cardStatusUpdateFailed]: {
+    command: COMMAND_TYPES.cardStatusUpdate,
+    outcome: 'failed',
+  },
   [EVENT_TYPES.cardPinSetSucceeded]: { command: COMMAND_TYPES.cardPinSet, outcome: 'succeeded' },
   [EVENT_TYPES.cardPinSetFailed]: { command: COMMAND_TYPES.cardPinSet, outcome: 'failed' },
 };
@@ -59,7 +71,10 @@ export class ReadModelProjector {
     }
     const result = RESULT_OF[event.type];
     if (!result || !event.causationid) return;
-    const failure = result.outcome === 'failed' ? (event.data as { code: string | number; msg: string }) : undefined;
+    const failure =
+      result.outcome === 'failed'
+        ? (event.data as { code: string | number; msg: string })
+        : undefined;
     await upsertCommand(manager, {
       commandId: event.causationid,
       commandType: result.command,

@@ -44,7 +44,8 @@ export const commandStatusSchema: SchemaObject = {
     result: { type: 'object', description: 'data of the result event (succeeded only)' },
     error: {
       type: 'object',
-      description: 'failed: provider code or our reason; rejected: code validation_failed + violations',
+      description:
+        'failed: provider code or our reason; rejected: code validation_failed + violations',
       properties: {
         code: { type: 'string' },
         message: { type: 'string' },

@@ -36,14 +36,18 @@ export class StatusController {
   constructor(private readonly queries: ReadModelQueries) {}
 
   @Get('commands/:command_id')
-  @ApiOperation({ summary: 'Status of a command: pending, succeeded (with result), failed or rejected' })
+  @ApiOperation({
+    summary: 'Status of a command: pending, succeeded (with result), failed or rejected',
+  })
   @ApiOkResponse({ schema: commandStatusSchema })
   async command(
     @Req() req: AuthenticatedRequest,
     @Param('command_id') commandId: string,
   ): Promise<CommandStatus> {
     if (!uuid.safeParse(commandId).success) {
-      throw validationFailed([{ field: 'command_id', rule: 'uuid', message: 'command_id must be a UUID' }]);
+      throw validationFailed([
+        { field: 'command_id', rule: 'uuid', message: 'command_id must be a UUID' },
+      ]);
     }
     const status = await this.queries.command(commandId);
     // Commands sent through the gateway are visible only to the system that sent them.
