@@ -55,13 +55,15 @@ export async function recordObservation(
     where: { cardholderUniqueNo: seen.cardholderUniqueNo },
     lock: { mode: 'pessimistic_write' },
   });
-  const changed = stored?.kycStatus !== seen.status;
+  const before = stored?.kycStatus ?? null;
+  const storedFailReason = stored?.failReason ?? null;
+  const changed = before !== seen.status;
   const nextPollAt = isFinalKyc(seen.status) ? null : new Date(now.getTime() + nextPollDelayMs(0, schedule));
   const row: Cardholder = Object.assign(stored ?? new Cardholder(), {
     cardholderUniqueNo: seen.cardholderUniqueNo,
     cardholderNo: seen.cardholderNo,
     kycStatus: seen.status,
-    failReason: seen.status === 'Rejected' ? (seen.failReason ?? stored?.failReason ?? null) : null,
+    failReason: seen.status === 'Rejected' ? (seen.failReason ?? storedFailReason) : null,
     updatedAt: now,
     version: (stored?.version ?? 0) + 1,
     // A command re-submits KYC: follow it again from the start, whoever held the old lease.
@@ -78,7 +80,7 @@ export async function recordObservation(
       kycStatusChanged({
         cardholderUniqueNo: seen.cardholderUniqueNo,
         cardholderNo: seen.cardholderNo,
-        before: stored?.kycStatus ?? null,
+        before,
         after: seen.status,
         failReason: row.failReason,
         source: seen.source,
