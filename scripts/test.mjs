@@ -64,9 +64,15 @@ try {
   // With a path filter one project may have nothing to run; that is not a failure.
   const filterArgs = extra.length > 0 ? ['--passWithNoTests'] : [];
   const unit = await runJest('unit', [...extra, ...filterArgs, '--selectProjects', 'unit']);
+  // Jest reads testTimeout only from the global config, so the integration project's own 120 s in
+  // jest.config.js is ignored; give it on the command line unless the caller chose one.
+  const timeoutArgs = extra.some((a) => a.startsWith('--testTimeout'))
+    ? []
+    : ['--testTimeout=120000'];
   const integration = await runJest('integration', [
     ...extra,
     ...filterArgs,
+    ...timeoutArgs,
     '--runInBand',
     '--selectProjects',
     'integration',
