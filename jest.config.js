@@ -22,13 +22,15 @@ const common = {
 };
 
 module.exports = {
+  // Jest reads testTimeout only at the top level, not per project. Integration tests start processes
+  // and wait for a real broker, so they need far more than the 5 s default.
+  testTimeout: 120000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['**/*.spec.ts'] },
     {
       ...common,
       displayName: 'integration',
       testMatch: ['**/*.int-spec.ts'],
-      testTimeout: 120000,
     },
   ],
 };
