@@ -5,17 +5,20 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Producer } from 'kafkajs';
-import { EVENT_TYPES, TOPICS } from '@issuing-bridge/contracts';
+import { EVENT_TYPES } from '@issuing-bridge/contracts';
 import { startKeySecureSandbox, type RunningSandbox } from '../../keysecure-sandbox/src/sandbox';
-import { queryDatabase, startService, type ServiceProcess } from '../../../test/support';
+import { ensureDatabase, queryDatabase, startService, type ServiceProcess } from '../../../test/support';
 import {
   collectEvents,
   connectProducer,
+  createTopics,
+  deleteTopics,
   kycApply,
   sendCommands,
   sleep,
   startGroupAtEnd,
   until,
+  runTopics,
   type Received,
 } from './fixtures';
 
@@ -26,6 +29,14 @@ const uniqueNo = (name: string) => `it-${run}-${name}`;
 const CRASH_KEY = uniqueNo('crash');
 const GROUP_ID = `cardholder-svc-it-${run}`;
 const COMMAND_DEADLINE_MS = 5_000;
+const topics = runTopics(run);
+// Its own database: the KYC poller works through the whole cardholder table, and another
+// cardholder-svc on the shared database would poll this run's rows against another sandbox.
+const DATABASE_URL = (() => {
+  const url = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/issuing_bridge');
+  url.pathname = `${url.pathname}_cardholder_it`;
+  return url.toString();
+})();
 
 let sandbox: RunningSandbox;
 let service: ServiceProcess;
@@ -35,6 +46,10 @@ const applyCalls: Array<{ start: number; end: number }> = [];
 
 const serviceEnv = (extra: Record<string, string | undefined> = {}) => ({
   KEYSECURE_BASE_URL: sandbox.url,
+  DATABASE_URL,
+  CARDHOLDER_COMMANDS_TOPIC: topics.commands,
+  CARDHOLDER_EVENTS_TOPIC: topics.events,
+  CARDHOLDER_COMMANDS_DLQ_TOPIC: topics.dlq,
   CARDHOLDER_SVC_GROUP_ID: GROUP_ID,
   CARDHOLDER_COMMAND_DEADLINE_MS: String(COMMAND_DEADLINE_MS),
   CARDHOLDER_COMMAND_RETRY_MAX_MS: '300',
@@ -46,7 +61,7 @@ const serviceEnv = (extra: Record<string, string | undefined> = {}) => ({
   ...extra,
 });
 
-const events = () => collector.received.filter((r) => r.topic === TOPICS.cardholderEvents);
+const events = () => collector.received.filter((r) => r.topic === topics.events);
 const causedBy = (commandId: string) => events().filter((r) => r.value.causationid === commandId);
 const resultOf = (commandId: string) =>
   causedBy(commandId).find((r) =>
@@ -55,7 +70,7 @@ const resultOf = (commandId: string) =>
 const statusEvents = (key: string) =>
   events().filter((r) => r.value.type === EVENT_TYPES.cardholderKycStatusChanged && r.value.subject === key);
 const dlqCopies = (commandId: string) =>
-  collector.received.filter((r) => r.topic === TOPICS.cardholderCommandsDlq && r.value.id === commandId);
+  collector.received.filter((r) => r.topic === topics.dlq && r.value.id === commandId);
 const applyCallCount = () => sandbox.state.calls['cardholder.apply'] ?? 0;
 const transitions = (key: string) => statusEvents(key).map((r) => `${r.value.data.before}->${r.value.data.after}`);
 
@@ -67,6 +82,7 @@ async function rowsOf(key: string) {
   return queryDatabase<{ cardholder_no: string; kyc_status: string; fail_reason: string | null; version: number }>(
     `SELECT cardholder_no, kyc_status, fail_reason, version FROM cardholder.cardholders WHERE cardholder_unique_no = $1`,
     [key],
+    DATABASE_URL,
   );
 }
 
@@ -79,10 +95,22 @@ beforeAll(async () => {
       }
     },
   });
-  // A fresh group that starts at the end of the command topic: no replay of other runs' commands,
-  // and committed offsets exist before the crash test kills the service mid-command.
-  await startGroupAtEnd(GROUP_ID, [TOPICS.cardholderCommands]);
-  collector = await collectEvents();
+  // Committed offsets exist before the crash test kills the service mid-command, so the restarted
+  // consumer resumes from them rather than from "latest".
+  await createTopics(topics);
+  await ensureDatabase(DATABASE_URL);
+  // Earlier runs' cardholders belong to sandboxes that are gone: stop following them.
+  await queryDatabase(
+    `DO $$ BEGIN
+       IF to_regclass('cardholder.cardholders') IS NOT NULL THEN
+         UPDATE cardholder.cardholders SET next_poll_at = NULL WHERE next_poll_at IS NOT NULL;
+       END IF;
+     END $$`,
+    [],
+    DATABASE_URL,
+  );
+  await startGroupAtEnd(GROUP_ID, [topics.commands]);
+  collector = await collectEvents([topics.events, topics.dlq]);
   producer = await connectProducer();
   service = await startService('cardholder-svc', { env: serviceEnv({ CARDHOLDER_TEST_CRASH_AFTER_PROVIDER_CALL: CRASH_KEY }) });
 });
@@ -92,6 +120,7 @@ afterAll(async () => {
   await producer?.disconnect();
   await collector?.consumer.disconnect();
   await sandbox?.close();
+  await deleteTopics(topics);
 });
 
 describe('cardholder.kyc.apply.v1 through Kafka', () => {
@@ -100,7 +129,7 @@ describe('cardholder.kyc.apply.v1 through Kafka', () => {
     const rejectedKey = uniqueNo('rejected');
     const createApproved = kycApply(approvedKey, 'share-token-ok');
     const createRejected = kycApply(rejectedKey, 'share-token-reject-me');
-    await sendCommands(producer, [
+    await sendCommands(producer, topics.commands, [
       { key: approvedKey, value: createApproved },
       { key: rejectedKey, value: createRejected },
     ]);
@@ -123,7 +152,7 @@ describe('cardholder.kyc.apply.v1 through Kafka', () => {
 
     // Re-submit KYC of the rejected cardholder with a good token: an update.
     const update = kycApply(rejectedKey, 'share-token-second-try', rejectedNo);
-    await sendCommands(producer, [{ key: rejectedKey, value: update }]);
+    await sendCommands(producer, topics.commands, [{ key: rejectedKey, value: update }]);
     expect((await waitForResult(update.id)).value).toMatchObject({
       type: EVENT_TYPES.cardholderKycApplied,
       causationid: update.id,
@@ -133,7 +162,7 @@ describe('cardholder.kyc.apply.v1 through Kafka', () => {
 
     // An update whose cardholder_no is not the stored one for this unique number fails.
     const mismatch = kycApply(approvedKey, 'share-token-x', 'U000000000000');
-    await sendCommands(producer, [{ key: approvedKey, value: mismatch }]);
+    await sendCommands(producer, topics.commands, [{ key: approvedKey, value: mismatch }]);
     expect((await waitForResult(mismatch.id)).value).toMatchObject({
       type: EVENT_TYPES.cardholderKycApplyFailed,
       causationid: mismatch.id,
@@ -173,7 +202,7 @@ describe('cardholder.kyc.apply.v1 through Kafka', () => {
       data: { cardholder_unique_no: key },
     };
     const callsBefore = applyCallCount();
-    await sendCommands(producer, [{ key, value: invalid }]);
+    await sendCommands(producer, topics.commands, [{ key, value: invalid }]);
     const rejection = await until(
       () => events().find((r) => r.value.type === EVENT_TYPES.commandRejected && r.value.data?.command_id === id),
       30_000,
@@ -195,13 +224,13 @@ describe('cardholder.kyc.apply.v1 through Kafka', () => {
     const key = uniqueNo('twice');
     const command = kycApply(key, 'share-token-ok');
     const callsBefore = applyCallCount();
-    await sendCommands(producer, [
+    await sendCommands(producer, topics.commands, [
       { key, value: command },
       { key, value: command },
     ]);
     // A later command of the same key is handled after both copies (one key = one lane, in order).
     const sentinel = kycApply(key, 'share-token-ok', 'U000000000000');
-    await sendCommands(producer, [{ key, value: sentinel }]);
+    await sendCommands(producer, topics.commands, [{ key, value: sentinel }]);
     await waitForResult(sentinel.id);
     expect(causedBy(command.id).filter((r) => r.value.type === EVENT_TYPES.cardholderKycApplied)).toHaveLength(1);
     expect(applyCallCount() - callsBefore).toBe(1);
@@ -211,7 +240,7 @@ describe('cardholder.kyc.apply.v1 through Kafka', () => {
   it('a service SIGKILLed between the provider call and the commit completes the redelivered command with the existing cardholder', async () => {
     const command = kycApply(CRASH_KEY, 'share-token-ok');
     const callsBefore = applyCallCount();
-    await sendCommands(producer, [{ key: CRASH_KEY, value: command }]);
+    await sendCommands(producer, topics.commands, [{ key: CRASH_KEY, value: command }]);
     // The test hook kills the process right after KeySecure created the cardholder.
     expect(await service.exited).toBe('SIGKILL');
     expect(sandbox.snapshot().cardholders.filter((c) => c.cardholder_unique_no === CRASH_KEY)).toHaveLength(1);
@@ -248,7 +277,7 @@ describe('cardholder.kyc.apply.v1 through Kafka', () => {
       }
       applyCalls.length = 0;
       const started = Date.now();
-      await sendCommands(producer, batch);
+      await sendCommands(producer, topics.commands, batch);
       const allIds = [...sent.values()].flat();
       await until(() => allIds.every((id) => resultOf(id)), 90_000, '200 result events');
       const elapsed = Date.now() - started;
@@ -281,7 +310,7 @@ describe('cardholder.kyc.apply.v1 through Kafka', () => {
     sandbox.addFault({ kind: 'http_error', status: 503, endpoint: 'cardholder.apply', count: 3 });
     const callsBefore = applyCallCount();
     const command = kycApply(key, 'share-token-ok');
-    await sendCommands(producer, [{ key, value: command }]);
+    await sendCommands(producer, topics.commands, [{ key, value: command }]);
     const result = await waitForResult(command.id);
     expect(result.value.type).toBe(EVENT_TYPES.cardholderKycApplied);
     expect(applyCallCount() - callsBefore).toBe(4);
@@ -297,10 +326,10 @@ describe('cardholder.kyc.apply.v1 through Kafka', () => {
     try {
       const doomed = kycApply(doomedKey, 'share-token-ok');
       const started = Date.now();
-      await sendCommands(producer, [{ key: doomedKey, value: doomed }]);
+      await sendCommands(producer, topics.commands, [{ key: doomedKey, value: doomed }]);
       await sleep(COMMAND_DEADLINE_MS * 0.6);
       const others = otherKeys.map((k) => kycApply(k, 'share-token-ok'));
-      await sendCommands(producer, others.map((c) => ({ key: c.data.cardholder_unique_no, value: c })));
+      await sendCommands(producer, topics.commands, others.map((c) => ({ key: c.data.cardholder_unique_no, value: c })));
 
       const failed = await waitForResult(doomed.id, COMMAND_DEADLINE_MS * 4);
       expect(Date.now() - started).toBeGreaterThanOrEqual(COMMAND_DEADLINE_MS - 500);

@@ -1,7 +1,7 @@
 /** Real Kafka + sandbox fixtures for cardholder-svc integration tests. */
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
-import { COMMAND_TYPES, createCommand, TOPICS } from '@issuing-bridge/contracts';
+import { COMMAND_TYPES, createCommand } from '@issuing-bridge/contracts';
 
 export const kafka = new Kafka({
   clientId: `cardholder-svc-it-${process.pid}`,
@@ -30,10 +30,45 @@ export interface Received {
   at: number;
 }
 
-/** Collects every record published on the cardholder events topic and its command DLQ from now on. */
-export async function collectEvents(): Promise<{ consumer: Consumer; received: Received[] }> {
+/**
+ * Topics of one test run. The service's topics are configurable so a run owns its commands: any other
+ * cardholder-svc running on the shared broker (another test, `npm start`) would otherwise take them too.
+ */
+export function runTopics(run: string) {
+  return {
+    commands: `it.cardholder-svc.${run}.commands`,
+    events: `it.cardholder-svc.${run}.events`,
+    dlq: `it.cardholder-svc.${run}.commands.dlq`,
+  };
+}
+
+export async function createTopics(topics: ReturnType<typeof runTopics>): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        { topic: topics.commands, numPartitions: 6 },
+        { topic: topics.events, numPartitions: 6 },
+        { topic: topics.dlq, numPartitions: 1 },
+      ],
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function deleteTopics(topics: ReturnType<typeof runTopics>): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
+  await admin.disconnect();
+}
+
+/** Collects every record published on `topics` from now on. */
+export async function collectEvents(topics: string[]): Promise<{ consumer: Consumer; received: Received[] }> {
   const groupId = `cardholder-svc-it-collector-${randomUUID()}`;
-  const topics = [TOPICS.cardholderEvents, TOPICS.cardholderCommandsDlq];
   await startGroupAtEnd(groupId, topics);
   const consumer = kafka.consumer({ groupId });
   const received: Received[] = [];
@@ -67,9 +102,9 @@ export function kycApply(uniqueNo: string, token: string, cardholderNo?: string)
   });
 }
 
-export async function sendCommands(producer: Producer, commands: Array<{ key: string; value: unknown }>): Promise<void> {
+export async function sendCommands(producer: Producer, topic: string, commands: Array<{ key: string; value: unknown }>): Promise<void> {
   await producer.send({
-    topic: TOPICS.cardholderCommands,
+    topic,
     messages: commands.map((c) => ({ key: c.key, value: typeof c.value === 'string' ? c.value : JSON.stringify(c.value) })),
   });
 }

@@ -7,7 +7,6 @@ import {
 } from '@nestjs/common';
 import { PATTERN_EXTRAS_METADATA, PATTERN_METADATA } from '@nestjs/microservices/constants';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { TOPICS } from '@issuing-bridge/contracts';
 import { KafkaCommandTransport, type Outbox } from '@issuing-bridge/messaging';
 import { InjectAppConfig, ReadinessIndicator, type ReadinessCheck, type ReadinessState } from '@issuing-bridge/platform';
 import type { DataSource } from 'typeorm';
@@ -47,22 +46,29 @@ export class CardholderCommandConsumer implements OnApplicationBootstrap, Before
   readonly readinessName = 'cardholder-commands';
   readonly transport: KafkaCommandTransport;
   private readonly log = new Logger(CardholderCommandConsumer.name);
+  private readonly topic: string;
 
   constructor(
     @InjectDataSource() dataSource: DataSource,
-    @InjectAppConfig() config: CardholderSvcConfig,
+    @InjectAppConfig() private readonly config: CardholderSvcConfig,
     @Inject(KycApplyHandler) private readonly handler: KycApplyHandler,
   ) {
+    this.topic = config.CARDHOLDER_COMMANDS_TOPIC;
     this.transport = new KafkaCommandTransport({
       dataSource,
-      topic: TOPICS.cardholderCommands,
-      eventsTopic: TOPICS.cardholderEvents,
+      topic: config.CARDHOLDER_COMMANDS_TOPIC,
+      eventsTopic: config.CARDHOLDER_EVENTS_TOPIC,
+      dlqTopic: config.CARDHOLDER_COMMANDS_DLQ_TOPIC,
       groupId: config.CARDHOLDER_SVC_GROUP_ID,
       source: CARDHOLDER_SVC_SOURCE,
       maxInFlight: config.CARDHOLDER_MAX_IN_FLIGHT,
       retry: { deadlineMs: config.CARDHOLDER_COMMAND_DEADLINE_MS, maxDelayMs: config.CARDHOLDER_COMMAND_RETRY_MAX_MS },
       logger: this.log,
     });
+  }
+
+  get eventsTopic(): string {
+    return this.config.CARDHOLDER_EVENTS_TOPIC;
   }
 
   /** Where pollers add events: rows wake this process's relay. */
@@ -75,7 +81,7 @@ export class CardholderCommandConsumer implements OnApplicationBootstrap, Before
     await new Promise<void>((resolve, reject) =>
       this.transport.listen((error?: unknown) => (error ? reject(error as Error) : resolve())),
     );
-    this.log.log(`consuming ${TOPICS.cardholderCommands} for ${patterns.join(', ')}`);
+    this.log.log(`consuming ${this.topic} for ${patterns.join(', ')}`);
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DLQ_OF, TOPICS } from '@issuing-bridge/contracts';
 
 const positiveMs = (fallback: number) =>
   z.coerce
@@ -12,14 +13,27 @@ const positiveMs = (fallback: number) =>
  * KYC, which KeySecure reports only by polling; the command settings bound the engine's retries.
  */
 export const cardholderSettingsShape = {
+  /**
+   * Topics default to the contract's (libs/contracts topics.ts). Overriding them is for isolated test
+   * runs on a shared broker, where another instance of this service must not take the test's commands.
+   */
+  CARDHOLDER_COMMANDS_TOPIC: z.string().min(1, { error: 'must not be empty' }).default(TOPICS.cardholderCommands),
+  CARDHOLDER_EVENTS_TOPIC: z.string().min(1, { error: 'must not be empty' }).default(TOPICS.cardholderEvents),
+  CARDHOLDER_COMMANDS_DLQ_TOPIC: z
+    .string()
+    .min(1, { error: 'must not be empty' })
+    .default(DLQ_OF[TOPICS.cardholderCommands] ?? TOPICS.cardholderCommandsDlq),
   /** Kafka consumer group of the command consumer; every instance of the service shares it. */
   CARDHOLDER_SVC_GROUP_ID: z.string().min(1, { error: 'must not be empty' }).default('cardholder-svc'),
   /** A command whose provider calls keep failing transiently fails for good after this long. */
   CARDHOLDER_COMMAND_DEADLINE_MS: positiveMs(60_000),
   /** Cap of one backoff delay between command attempts. */
   CARDHOLDER_COMMAND_RETRY_MAX_MS: positiveMs(5_000),
-  /** Commands taken and not finished, over all keys. */
-  CARDHOLDER_MAX_IN_FLIGHT: z.coerce.number().int().min(1, { error: 'must be at least 1' }).default(64),
+  /**
+   * Commands taken and not finished, over all keys. Generous on purpose: when the engine reaches it, it
+   * pauses the consumer, and the resumed fetch costs seconds (200 commands: 15 s at 64, 2.4 s at 256).
+   */
+  CARDHOLDER_MAX_IN_FLIGHT: z.coerce.number().int().min(1, { error: 'must be at least 1' }).default(256),
   /** First delay before polling a cardholder whose KYC is not final; doubles per unchanged poll. */
   KYC_POLL_INITIAL_MS: positiveMs(5_000),
   /** Longest delay between two polls of one cardholder. */

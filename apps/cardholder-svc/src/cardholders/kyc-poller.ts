@@ -8,7 +8,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { TOPICS, type KycStatus } from '@issuing-bridge/contracts';
+import type { KycStatus } from '@issuing-bridge/contracts';
 import { KeySecureClient } from '@issuing-bridge/keysecure';
 import { Outbox } from '@issuing-bridge/messaging';
 import { InjectAppConfig } from '@issuing-bridge/platform';
@@ -160,7 +160,7 @@ export class KycPoller implements OnApplicationBootstrap, BeforeApplicationShutd
       );
       await outbox.add(
         tx,
-        events.map((event) => ({ topic: TOPICS.cardholderEvents, key: row.cardholderUniqueNo, event })),
+        events.map((event) => ({ topic: this.consumer.eventsTopic, key: row.cardholderUniqueNo, event })),
       );
       return 'changed';
     });
