@@ -61,7 +61,7 @@ export class KafkaCommandTransport extends Server implements CustomTransportStra
   private readonly maxInFlight: number;
   private readonly log: MessagingLogger;
   private consumer?: BusConsumer;
-  private paused = false;
+  private readonly capacityWaiters: Array<() => void> = [];
   private alive = false;
   private assigned = false;
   private closing = false;
@@ -152,7 +152,8 @@ export class KafkaCommandTransport extends Server implements CustomTransportStra
     this.alive = true;
   }
 
-  private accept(message: BusMessage): void {
+  /** Takes the message at once; returns a promise (back-pressure) while `maxInFlight` is reached. */
+  private accept(message: BusMessage): Promise<void> | void {
     if (this.closing) return; // not tracked, so never committed: redelivered after restart
     let offsets = this.partitions.get(message.partition);
     if (!offsets) {
@@ -184,18 +185,14 @@ export class KafkaCommandTransport extends Server implements CustomTransportStra
         this.maybeResume();
       }
     });
-    if (!this.paused && this.lanes.size >= this.maxInFlight) {
-      this.paused = true;
-      this.consumer?.pause(this.options.topic);
+    if (this.lanes.size >= this.maxInFlight) {
+      // Stop fetching until below the limit; kafkajs pause/resume would add a full fetch wait per cycle.
+      return new Promise<void>((resolve) => this.capacityWaiters.push(resolve));
     }
   }
 
   private maybeResume(): void {
-    // Resume below the limit (half of it, so pause/resume does not flap on every message).
-    if (this.paused && !this.closing && this.lanes.size <= Math.floor(this.maxInFlight / 2)) {
-      this.paused = false;
-      this.consumer?.resume(this.options.topic);
-    }
+    if (this.lanes.size < this.maxInFlight || this.closing) this.capacityWaiters.splice(0).forEach((r) => r());
   }
 
   private scheduleCommit(): void {
@@ -269,6 +266,7 @@ export class KafkaCommandTransport extends Server implements CustomTransportStra
     if (this.closing) return;
     this.closing = true;
     this.consumer?.pause(this.options.topic);
+    this.maybeResume();
     const grace = this.options.shutdownGraceMs ?? 10_000;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), grace)));

@@ -18,6 +18,16 @@ function headersToStrings(headers: Record<string, unknown> | undefined): Record<
   return out;
 }
 
+/** Waits without losing the group: heartbeats every second (throws on rebalance, which ends the batch). */
+async function waitWithHeartbeat(done: Promise<void>, heartbeat: () => Promise<void>): Promise<void> {
+  let finished = false;
+  void done.finally(() => (finished = true));
+  while (!finished) {
+    await Promise.race([done, new Promise((r) => setTimeout(r, 1_000))]);
+    if (!finished) await heartbeat();
+  }
+}
+
 class KafkaJsConsumer implements BusConsumer {
   private readonly paused = new Set<string>();
   constructor(private readonly consumer: Consumer) {}
@@ -37,7 +47,7 @@ class KafkaJsConsumer implements BusConsumer {
         for (const m of batch.messages) {
           // A paused topic stops mid-batch; unresolved messages are fetched again on resume.
           if (!isRunning() || isStale() || this.paused.has(batch.topic)) break;
-          await onMessage({
+          const backPressure = onMessage({
             topic: batch.topic,
             partition: batch.partition,
             offset: m.offset,
@@ -47,6 +57,7 @@ class KafkaJsConsumer implements BusConsumer {
             highWatermark: batch.highWatermark,
           });
           resolveOffset(m.offset);
+          if (backPressure) await waitWithHeartbeat(backPressure, heartbeat);
         }
         await heartbeat();
       },

@@ -30,8 +30,10 @@ export interface BusConsumer {
   connect(): Promise<void>;
   subscribe(topics: string[], fromBeginning?: boolean): Promise<void>;
   /**
-   * Starts fetching. `onMessage` is awaited before the next message of the same partition is offered,
-   * so it should only enqueue. Offsets are never committed automatically.
+   * Starts fetching. `onMessage` must take the message synchronously; a returned promise is
+   * back-pressure: no further message is offered (and the partition is not fetched) until it
+   * resolves. The adapter keeps the group membership alive meanwhile. Offsets are never committed
+   * automatically.
    */
   run(onMessage: (message: BusMessage) => Promise<void> | void): Promise<void>;
   pause(topic: string): void;

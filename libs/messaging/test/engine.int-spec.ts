@@ -1,0 +1,241 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { NestFactory } from '@nestjs/core';
+import type { INestMicroservice } from '@nestjs/common';
+import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { DataSource } from 'typeorm';
+import { KafkaCommandTransport } from '../src';
+import {
+  collect,
+  command,
+  createSchemaDataSource,
+  createTopics,
+  deleteTopics,
+  dropSchema,
+  parseTestCommand,
+  send,
+  testKafka,
+  testRejection,
+  until,
+  type Received,
+} from './harness';
+import { probe, TestHandlersModule } from './test-handlers';
+
+jest.setTimeout(120_000);
+const suffix = randomUUID().slice(0, 8);
+const schema = `msg_it_${suffix}`;
+const topics = { commands: `it.msg.${suffix}.commands`, events: `it.msg.${suffix}.events`, dlq: `it.msg.${suffix}.commands.dlq` };
+const groupId = `it-msg-${suffix}`;
+
+let kafka: Kafka;
+let ds: DataSource;
+let app: INestMicroservice;
+let transport: KafkaCommandTransport;
+let producer: Producer;
+let collector: { consumer: Consumer; received: Received[] };
+
+const eventsFor = (ids: string[]) =>
+  collector.received.filter((r) => typeof r.value === 'object' && ids.includes(String((r.value as Record<string, unknown>).causationid)));
+const rejectionsFor = (id: string) =>
+  collector.received.filter((r) => r.topic === topics.events && typeof r.value === 'object' && (r.value.data as { command_id?: string })?.command_id === id);
+const dlqFor = (id: string) => collector.received.filter((r) => r.topic === topics.dlq && String(r.value && (r.value as { id?: string }).id) === id);
+
+async function committedOffsets(): Promise<Map<number, bigint>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const [entry] = await admin.fetchOffsets({ groupId, topics: [topics.commands] });
+  await admin.disconnect();
+  return new Map(entry!.partitions.map((p) => [p.partition, BigInt(p.offset)]));
+}
+
+beforeAll(async () => {
+  kafka = testKafka();
+  await createTopics(kafka, [
+    { topic: topics.commands, numPartitions: 3 },
+    { topic: topics.events, numPartitions: 3 },
+    { topic: topics.dlq, numPartitions: 1 },
+  ]);
+  ds = await createSchemaDataSource(schema);
+  await ds.query(`CREATE TABLE "${schema}".test_state (key text NOT NULL, seq int NOT NULL)`);
+  probe.schema = schema;
+  transport = new KafkaCommandTransport({
+    dataSource: ds,
+    topic: topics.commands,
+    eventsTopic: topics.events,
+    dlqTopic: topics.dlq,
+    groupId,
+    source: 'it',
+    maxInFlight: 32,
+    retry: { initialDelayMs: 20, maxDelayMs: 200, deadlineMs: 2_000 },
+    parseCommand: parseTestCommand,
+    rejectionEventFor: testRejection,
+    commitIntervalMs: 50,
+  });
+  app = await NestFactory.createMicroservice(TestHandlersModule, { strategy: transport, logger: false });
+  await app.listen();
+  producer = kafka.producer();
+  await producer.connect();
+  collector = await collect(kafka, [topics.events, topics.dlq]);
+  await until(() => transport.isReady(), 30_000, 'partition assignment');
+});
+
+afterAll(async () => {
+  await collector?.consumer.disconnect();
+  await producer?.disconnect();
+  await app?.close();
+  if (ds) await dropSchema(ds, schema);
+  await deleteTopics(kafka, Object.values(topics));
+});
+
+beforeEach(() => probe.reset());
+
+it('keeps per-key order while different keys run in parallel (200 commands over 20 keys)', async () => {
+  const keys = Array.from({ length: 20 }, (_, i) => `order-${suffix}-${i}`);
+  const ids: string[] = [];
+  const messages = [];
+  for (let seq = 0; seq < 10; seq++) {
+    for (const key of keys) {
+      const c = command('test.work.v1', key, { key, seq, sleepMs: 15 });
+      ids.push(c.id);
+      messages.push({ key, value: JSON.stringify(c) });
+    }
+  }
+  await producer.send({ topic: topics.commands, messages });
+  await until(() => eventsFor(ids).length === 200, 60_000, '200 events');
+
+  for (const key of keys) {
+    const calls = probe.calls.filter((c) => c.key === key);
+    expect(calls.map((c) => c.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // strictly in order: each call of a key starts after the previous one ended
+    for (let i = 1; i < calls.length; i++) expect(calls[i]!.start).toBeGreaterThanOrEqual(calls[i - 1]!.end);
+    const published = eventsFor(ids).filter((e) => e.key === key).map((e) => (e.value as { data: { seq: number } }).data.seq);
+    expect(published).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  }
+  // 3 partitions, yet far more than 3 commands ran at once
+  expect(probe.maxRunning).toBeGreaterThan(5);
+  const rows = await ds.query(`SELECT count(*)::int AS n FROM "${schema}".test_state WHERE key LIKE $1`, [`order-${suffix}-%`]);
+  expect(rows[0].n).toBe(200);
+});
+
+it('never commits past an unfinished command, and commits once it finishes', async () => {
+  const key = `gate-${suffix}`;
+  const blocked = command('test.work.v1', key, { key, seq: 0 });
+  probe.gate(blocked.id);
+  await send(producer, topics.commands, key, blocked);
+  await until(() => probe.running === 1, 20_000, 'blocked command to start');
+  // later commands on other keys finish on every partition
+  const others = Array.from({ length: 30 }, (_, i) => command('test.work.v1', `free-${suffix}-${i}`, { key: `free-${suffix}-${i}`, seq: 0 }));
+  for (const c of others) await send(producer, topics.commands, c.data.key as string, c);
+  await until(() => eventsFor(others.map((c) => c.id)).length === 30, 30_000, 'other keys');
+  await new Promise((r) => setTimeout(r, 300)); // several commit intervals
+
+  const blockedOffset = await offsetOf(blocked.id);
+  const committed = await committedOffsets();
+  expect(committed.get(blockedOffset.partition)! <= blockedOffset.offset).toBe(true);
+
+  probe.gates.get(blocked.id)!.open();
+  await until(async () => (await committedOffsets()).get(blockedOffset.partition)! > blockedOffset.offset, 20_000, 'commit past released command');
+});
+
+/** Finds where a command landed by reading the command topic. */
+async function offsetOf(id: string): Promise<{ partition: number; offset: bigint }> {
+  const c = kafka.consumer({ groupId: `it-find-${randomUUID()}` });
+  await c.connect();
+  await c.subscribe({ topic: topics.commands, fromBeginning: true });
+  let found: { partition: number; offset: bigint } | undefined;
+  await c.run({
+    eachMessage: async ({ partition, message }) => {
+      if (message.value?.toString().includes(id)) found = { partition, offset: BigInt(message.offset) };
+    },
+  });
+  await until(() => found !== undefined, 20_000, 'command on topic');
+  await c.disconnect();
+  return found!;
+}
+
+it('a redelivered command makes no second handler call and no second event', async () => {
+  const key = `dup-${suffix}`;
+  const c = command('test.work.v1', key, { key, seq: 1 });
+  await send(producer, topics.commands, key, c);
+  await until(() => eventsFor([c.id]).length === 1, 20_000, 'first event');
+  await send(producer, topics.commands, key, { ...c, time: new Date().toISOString() });
+  const marker = command('test.work.v1', key, { key, seq: 2 });
+  await send(producer, topics.commands, key, marker); // same key, so it runs after the duplicate
+  await until(() => eventsFor([marker.id]).length === 1, 20_000, 'marker event');
+  expect(probe.calls.filter((x) => x.id === c.id)).toHaveLength(1);
+  expect(eventsFor([c.id])).toHaveLength(1);
+});
+
+it('the same id with a different payload is rejected as a conflict', async () => {
+  const key = `conflict-${suffix}`;
+  const c = command('test.work.v1', key, { key, seq: 1 });
+  await send(producer, topics.commands, key, c);
+  await until(() => eventsFor([c.id]).length === 1, 20_000, 'first event');
+  await send(producer, topics.commands, key, { ...c, data: { key, seq: 99 } });
+  await until(() => rejectionsFor(c.id).length === 1, 20_000, 'conflict rejection');
+  const rejection = rejectionsFor(c.id)[0]!.value as { type: string; data: { violations: Array<{ field: string; rule: string }> } };
+  expect(rejection.type).toBe('command.rejected.v1');
+  expect(rejection.data.violations).toEqual([expect.objectContaining({ field: 'id', rule: 'conflict' })]);
+  expect(probe.calls.filter((x) => x.id === c.id)).toHaveLength(1);
+});
+
+it('an invalid command gives one rejection naming field and rule, and one DLQ copy', async () => {
+  const key = `invalid-${suffix}`;
+  const bad = command('test.work.v1', key, { seq: 1, secret: 'do-not-echo' });
+  await send(producer, topics.commands, key, bad);
+  await send(producer, topics.commands, key, bad); // redelivery: still one rejection
+  const marker = command('test.work.v1', key, { key, seq: 2 });
+  await send(producer, topics.commands, key, marker);
+  await until(() => eventsFor([marker.id]).length === 1 && dlqFor(bad.id).length >= 1, 20_000, 'rejection and DLQ');
+  const rejections = rejectionsFor(bad.id);
+  expect(rejections).toHaveLength(1);
+  const data = (rejections[0]!.value as { data: { violations: Array<{ field: string; rule: string }> } }).data;
+  expect(data.violations).toEqual([expect.objectContaining({ field: 'data.key', rule: 'required' })]);
+  expect(JSON.stringify(rejections[0]!.value)).not.toContain('do-not-echo');
+  const dlq = dlqFor(bad.id);
+  expect(dlq).toHaveLength(1);
+  expect(dlq[0]!.headers).toMatchObject({ 'dlq-reason': 'validation', 'dlq-original-topic': topics.commands });
+  expect(dlq[0]!.headers['dlq-original-offset']).toMatch(/^\d+$/);
+  expect(probe.calls.filter((x) => x.id === bad.id)).toHaveLength(0);
+});
+
+it('a retryable failure is retried and succeeds once the fault clears', async () => {
+  const key = `flaky-${suffix}`;
+  probe.failingKeys.add(key);
+  const c = command('test.work.v1', key, { key, seq: 1 });
+  await send(producer, topics.commands, key, c);
+  await new Promise((r) => setTimeout(r, 500));
+  expect(eventsFor([c.id])).toHaveLength(0);
+  probe.failingKeys.delete(key);
+  await until(() => eventsFor([c.id]).length === 1, 20_000, 'event after fault cleared');
+  expect((eventsFor([c.id])[0]!.value as { type: string }).type).toBe('test.worked.v1');
+  expect(dlqFor(c.id)).toHaveLength(0);
+});
+
+it('a fault that never clears ends in the failure event and a DLQ copy, while other keys proceed', async () => {
+  const key = `forever-${suffix}`;
+  const c = command('test.forever.v1', key, { key });
+  await send(producer, topics.commands, key, c);
+  await until(() => probe.calls.some((x) => x.id === c.id), 20_000, 'first attempt');
+  // meanwhile other keys are served well before the 2 s deadline
+  const others = Array.from({ length: 10 }, (_, i) => command('test.work.v1', `bystander-${suffix}-${i}`, { key: `bystander-${suffix}-${i}` }));
+  const sentAt = Date.now();
+  for (const o of others) await send(producer, topics.commands, o.data.key as string, o);
+  await until(() => eventsFor(others.map((o) => o.id)).length === 10, 20_000, 'bystanders');
+  expect(Date.now() - sentAt).toBeLessThan(1_500);
+  expect(eventsFor([c.id])).toHaveLength(0);
+
+  await until(() => eventsFor([c.id]).length === 1 && dlqFor(c.id).length === 1, 20_000, 'failure event and DLQ');
+  const failure = eventsFor([c.id])[0]!.value as { type: string; data: { code: string } };
+  expect(failure).toMatchObject({ type: 'test.failed.v1', data: { code: 'provider_unavailable' } });
+  expect(dlqFor(c.id)[0]!.headers['dlq-reason']).toBe('provider_unavailable');
+  expect(probe.calls.filter((x) => x.id === c.id).length).toBeGreaterThan(1);
+});
+
+it('reports metrics for handled commands', async () => {
+  const { register } = await import('prom-client');
+  const text = await register.metrics();
+  expect(text).toMatch(/messaging_commands_handled_total\{type="test.work.v1",outcome="handled"\} \d+/);
+  expect(text).toMatch(/messaging_commands_handled_total\{type="test.work.v1",outcome="duplicate"\} \d+/);
+  expect(text).toContain('messaging_command_handling_seconds_bucket');
+});
