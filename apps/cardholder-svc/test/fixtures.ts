@@ -23,10 +23,14 @@ export async function startGroupAtEnd(groupId: string, topics: string[]): Promis
   }
 }
 
+/** A parsed record: tests read nested event fields freely and let the assertions check them. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = Record<string, any>;
+
 export interface Received {
   topic: string;
   key: string | null;
-  value: Record<string, any>;
+  value: Json;
   at: number;
 }
 
@@ -76,7 +80,7 @@ export async function collectEvents(topics: string[]): Promise<{ consumer: Consu
   await consumer.subscribe({ topics, fromBeginning: false });
   await consumer.run({
     eachMessage: async ({ topic, message }) => {
-      let value: Record<string, any>;
+      let value: Json;
       try {
         value = JSON.parse(message.value?.toString('utf8') ?? '');
       } catch {

@@ -59,6 +59,3 @@ export const cardholderSettingsShape = {
    */
   CARDHOLDER_TEST_CRASH_AFTER_PROVIDER_CALL: z.string().min(1).optional(),
 };
-
-const settingsSchema = z.object(cardholderSettingsShape);
-export type CardholderSettings = z.output<typeof settingsSchema>;
