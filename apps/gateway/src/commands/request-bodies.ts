@@ -53,7 +53,7 @@ export function validateBody<S extends z.ZodType>(
   if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
     return {
       ok: false,
-      violations: [{ field: '$', rule: 'type', message: '$ must be a JSON object' }],
+      violations: [{ field: '$', rule: 'type', message: '$ must be a JSON object (valid JSON)' }],
     };
   }
   const result = schema.safeParse(body);

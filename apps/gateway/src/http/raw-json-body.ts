@@ -1,4 +1,4 @@
-import { BadRequestException, Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
@@ -7,7 +7,7 @@ export type RequestWithRawBody = FastifyRequest & { rawBody?: string };
 /**
  * Replaces Nest's JSON body parser (registered before modules initialise, main.ts is shared) with
  * one that also keeps the exact text: KeySecure signs the body as sent, numbers included.
- * A parse error answers a fixed message: V8's JSON errors quote the input, which may hold a CVV.
+ * Invalid JSON becomes an absent body, never an error: V8's JSON errors quote the input (a CVV?).
  */
 @Injectable()
 export class RawJsonBody implements OnModuleInit {
@@ -29,14 +29,9 @@ export class RawJsonBody implements OnModuleInit {
         try {
           done(null, JSON.parse(text));
         } catch {
-          done(
-            new BadRequestException({
-              code: 'validation_failed',
-              message: '$: body must be valid JSON',
-              violations: [{ field: '$', rule: 'json', message: '$ must be valid JSON' }],
-            }),
-            undefined,
-          );
+          // No body: command routes answer "$ must be a JSON object", the callback route counts
+          // it as malformed. Either way the parser's error (which quotes the input) is dropped.
+          done(null, undefined);
         }
       },
     );
