@@ -13,3 +13,4 @@ export { KafkaCommandTransport, DEFAULT_RETRY, type KafkaCommandTransportOptions
 export { consumerLiveness, consumerReadiness } from './health';
 export { messagingMetrics } from './metrics';
 export { COMMAND_REJECTED_TYPE, defaultParseCommand, defaultRejectionEventFor } from './contracts-defaults';
+export { readDeadLetters, replayDeadLetters, type DeadLetter, type ReplayOptions } from './dlq-replay';

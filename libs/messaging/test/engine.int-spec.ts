@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { INestMicroservice } from '@nestjs/common';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
-import { KafkaCommandTransport } from '../src';
+import { KafkaCommandTransport, replayDeadLetters } from '../src';
 import {
   collect,
   command,
@@ -230,6 +230,29 @@ it('a fault that never clears ends in the failure event and a DLQ copy, while ot
   expect(failure).toMatchObject({ type: 'test.failed.v1', data: { code: 'provider_unavailable' } });
   expect(dlqFor(c.id)[0]!.headers['dlq-reason']).toBe('provider_unavailable');
   expect(probe.calls.filter((x) => x.id === c.id).length).toBeGreaterThan(1);
+});
+
+it('dlq replay runs a command that failed for good once more; a second replay is a no-op', async () => {
+  const key = `replay-${suffix}`;
+  probe.failingKeys.add(key);
+  const c = command('test.work.v1', key, { key, seq: 7 });
+  await send(producer, topics.commands, key, c);
+  await until(() => dlqFor(c.id).length === 1, 20_000, 'DLQ copy after deadline');
+  expect(eventsFor([c.id])).toHaveLength(0); // no failure builder for this type: only the DLQ copy
+
+  probe.failingKeys.delete(key);
+  const dry = await replayDeadLetters({ kafka, topic: topics.dlq, ids: [c.id], dryRun: true });
+  expect(dry).toMatchObject({ published: 0, selected: [expect.objectContaining({ commandId: c.id, originalTopic: topics.commands })] });
+  await replayDeadLetters({ kafka, topic: topics.dlq, ids: [c.id] });
+  await until(() => eventsFor([c.id]).length === 1, 20_000, 'event after replay');
+  expect((eventsFor([c.id])[0]!.value as { type: string }).type).toBe('test.worked.v1');
+
+  await replayDeadLetters({ kafka, topic: topics.dlq, ids: [c.id] });
+  const marker = command('test.work.v1', key, { key, seq: 8 });
+  await send(producer, topics.commands, key, marker);
+  await until(() => eventsFor([marker.id]).length === 1, 20_000, 'marker');
+  expect(eventsFor([c.id])).toHaveLength(1);
+  await expect(replayDeadLetters({ kafka, topic: topics.dlq, ids: [randomUUID()] })).rejects.toThrow(/--id: not found/);
 });
 
 it('reports metrics for handled commands', async () => {
