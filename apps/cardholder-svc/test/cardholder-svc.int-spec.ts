@@ -186,6 +186,16 @@ describe('cardholder.kyc.apply.v1 through Kafka', () => {
       expect.objectContaining({ cardholder_no: applied.value.data.cardholder_no, kyc_status: 'Approved', fail_reason: null }),
     ]);
     expect(await rowsOf(rejectedKey)).toEqual([expect.objectContaining({ kyc_status: 'Approved' })]);
+
+    const metrics = await (await fetch(`${service.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/cardholder_kyc_polls_total\{outcome="changed"\} [1-9]/);
+    expect(metrics).toMatch(/cardholder_kyc_status_changes_total\{after="Approved",source="poll"\} [1-9]/);
+    expect(metrics).toMatch(/keysecure_call_seconds_count\{endpoint="cardholder.info",code="0"\} [1-9]/);
+    // The applicants' share tokens and the API secret stay out of the logs.
+    const { stdout, stderr } = service.output();
+    for (const secret of ['share-token-reject-me', 'share-token-second-try', sandbox.options.apiSecret]) {
+      expect(stdout + stderr).not.toContain(secret);
+    }
   });
 
   it('rejects an invalid command once, naming the field, copies it to the DLQ, and does nothing else', async () => {
@@ -352,5 +362,9 @@ describe('cardholder.kyc.apply.v1 through Kafka', () => {
     } finally {
       sandbox.clearFaults();
     }
+  });
+
+  it('stops gracefully on SIGTERM (exit code 0)', async () => {
+    expect(await service.stop('SIGTERM')).toBe(0);
   });
 });

@@ -7,6 +7,7 @@ import type { CardholderSvcConfig } from '../config/config.schema';
 import { CardholderCommandConsumer } from './cardholder-command-consumer';
 import { Cardholder } from './cardholder.entity';
 import { KycApplyHandler } from './kyc-apply.handler';
+import { providerMetrics } from './kyc-metrics';
 import { KycPoller } from './kyc-poller';
 
 /** Cardholder commands (KYC apply: create / update), cardholder state, KYC status following. */
@@ -19,6 +20,7 @@ import { KycPoller } from './kyc-poller';
         baseUrl: config.KEYSECURE_BASE_URL,
         apiKey: config.KEYSECURE_API_KEY,
         apiSecret: config.KEYSECURE_API_SECRET,
+        onCall: (call) => providerMetrics.calls.observe({ endpoint: call.endpoint, code: String(call.code) }, call.durationMs / 1000),
       }),
     }),
   ],
