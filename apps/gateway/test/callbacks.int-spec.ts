@@ -23,7 +23,7 @@ interface Callback {
   data: Record<string, unknown>;
 }
 
-function cardUpdate(id = randomUUID(), card = cardNo): Callback {
+function cardUpdate(id: string = randomUUID(), card = cardNo): Callback {
   return {
     id,
     action: 'Card_update',
