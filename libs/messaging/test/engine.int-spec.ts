@@ -262,3 +262,21 @@ it('reports metrics for handled commands', async () => {
   expect(text).toMatch(/messaging_commands_handled_total\{type="test.work.v1",outcome="duplicate"\} \d+/);
   expect(text).toContain('messaging_command_handling_seconds_bucket');
 });
+
+it('graceful shutdown finishes in-flight commands, flushes the outbox and commits everything', async () => {
+  const cmds = Array.from({ length: 6 }, (_, i) => command('test.work.v1', `shutdown-${suffix}-${i}`, { key: `shutdown-${suffix}-${i}`, sleepMs: 1_500 }));
+  for (const c of cmds) await send(producer, topics.commands, c.data.key as string, c);
+  await until(() => probe.running === 6, 20_000, 'all six in flight');
+  await app.close();
+  expect(transport.isAlive()).toBe(false);
+  expect(probe.calls.filter((x) => cmds.some((c) => c.id === x.id))).toHaveLength(6);
+  const backlog = await ds.query(`SELECT count(*)::int AS n FROM "${schema}".messaging_outbox WHERE sent_at IS NULL`);
+  expect(backlog[0].n).toBe(0);
+  await until(() => eventsFor(cmds.map((c) => c.id)).length === 6, 10_000, 'flushed events');
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topics.commands);
+  await admin.disconnect();
+  const committed = await committedOffsets();
+  for (const e of ends.filter((x) => x.high !== '0')) expect(committed.get(e.partition)?.toString()).toBe(e.high);
+});
