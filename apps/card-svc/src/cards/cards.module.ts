@@ -1,10 +1,10 @@
 import { Injectable, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { getDataSourceToken } from '@nestjs/typeorm';
+import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { DLQ_OF } from '@issuing-bridge/contracts';
 import { KeySecureModule } from '@issuing-bridge/keysecure';
-import { KafkaCommandTransport, KafkaJsMessageBus } from '@issuing-bridge/messaging';
+import { KafkaCommandTransport, KafkaJsMessageBus, MESSAGING_ENTITIES } from '@issuing-bridge/messaging';
 import { APP_CONFIG, ReadinessIndicator, type ReadinessCheck, type ReadinessState } from '@issuing-bridge/platform';
 import { CardUpdateConsumer } from '../callbacks/card-update-consumer';
 import type { CardSvcConfig } from '../config/config.schema';
@@ -35,6 +35,8 @@ export class CardCommandsReadiness implements ReadinessCheck {
 @Module({
   imports: [
     ScheduleModule.forRoot(),
+    // The engine's inbox/outbox entities live in this service's `card` schema.
+    TypeOrmModule.forFeature(MESSAGING_ENTITIES),
     KeySecureModule.forRootAsync({
       inject: [APP_CONFIG],
       useFactory: (config: CardSvcConfig) => ({
