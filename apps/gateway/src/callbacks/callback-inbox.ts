@@ -3,10 +3,12 @@ import { DataSource } from 'typeorm';
 import {
   createEvent,
   EVENT_TYPES,
-  TOPICS,
   type KeysecureCallbackReceivedEvent,
 } from '@issuing-bridge/contracts';
 import type { KeySecureCallbackBody } from '@issuing-bridge/keysecure';
+import { InjectAppConfig } from '@issuing-bridge/platform';
+import type { GatewayConfig } from '../config/config.schema';
+import { gatewayTopics } from '../kafka/gateway-topics';
 import { GATEWAY_SOURCE, GatewayPublisher } from '../kafka/gateway-publisher';
 
 export type CallbackOutcome = 'published' | 'duplicate';
@@ -18,10 +20,15 @@ export type CallbackOutcome = 'published' | 'duplicate';
  */
 @Injectable()
 export class CallbackInbox {
+  private readonly topic: string;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly publisher: GatewayPublisher,
-  ) {}
+    @InjectAppConfig() config: GatewayConfig,
+  ) {
+    this.topic = gatewayTopics(config).callbacks;
+  }
 
   receive(body: KeySecureCallbackBody): Promise<CallbackOutcome> {
     const event: KeysecureCallbackReceivedEvent = createEvent({
@@ -37,7 +44,7 @@ export class CallbackInbox {
         [body.id, body.action, event.id],
       );
       if (inserted.length === 0) return 'duplicate';
-      await this.publisher.publish(TOPICS.keysecureCallbacks, event);
+      await this.publisher.publish(this.topic, event);
       return 'published';
     });
   }

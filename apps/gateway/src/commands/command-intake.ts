@@ -1,7 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { topicForCommand, type Command } from '@issuing-bridge/contracts';
+import type { Command } from '@issuing-bridge/contracts';
+import { InjectAppConfig } from '@issuing-bridge/platform';
+import type { GatewayConfig } from '../config/config.schema';
+import { gatewayTopics, type GatewayTopics } from '../kafka/gateway-topics';
 import { GatewayPublisher } from '../kafka/gateway-publisher';
 import { idempotencyConflict } from '../http/api-errors';
 
@@ -48,10 +51,15 @@ function canonicalJson(value: unknown): string {
  */
 @Injectable()
 export class CommandIntake {
+  private readonly topics: GatewayTopics;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly publisher: GatewayPublisher,
-  ) {}
+    @InjectAppConfig() config: GatewayConfig,
+  ) {
+    this.topics = gatewayTopics(config);
+  }
 
   async submit(request: SubmitRequest): Promise<SubmitOutcome> {
     const { apiClient, idempotencyKey, fingerprint, command } = request;
@@ -79,7 +87,7 @@ export class CommandIntake {
            subject = EXCLUDED.subject, api_client = EXCLUDED.api_client`,
         [command.id, command.type, command.subject, apiClient],
       );
-      await this.publisher.publish(topicForCommand(command.type), command);
+      await this.publisher.publish(this.topics.commandTopicFor(command.type), command);
       return { commandId: command.id, replayed: false };
     });
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TOPICS } from '@issuing-bridge/contracts';
 import {
   baseConfigShape,
   DEV_GATEWAY_API_KEYS,
@@ -14,6 +15,12 @@ import {
 const API_KEY_ENTRY = String.raw`[A-Za-z0-9_.-]+:(?:sha256:[0-9a-fA-F]{64}|[^\s:,]{8,})`;
 const API_KEY_LIST = new RegExp(`^${API_KEY_ENTRY}(,${API_KEY_ENTRY})*$`);
 const NAME_LIST = /^([A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*)?$/;
+
+const topicName = (fallback: string) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,249}$/, { error: 'must be a Kafka topic name' })
+    .default(fallback);
 
 const positiveInt = (fallback: number, rule: string) =>
   z.coerce.number({ error: rule }).int({ error: rule }).positive({ error: rule }).default(fallback);
@@ -48,6 +55,12 @@ export const configSchema = withProductionSecretRules(
     GATEWAY_RATE_LIMIT_WINDOW_MS: positiveInt(60_000, 'must be a positive integer (ms)'),
     /** Accepted |now − Timestamp| of a KeySecure callback. */
     GATEWAY_CALLBACK_TOLERANCE_MS: positiveInt(60_000, 'must be a positive integer (ms)'),
+    // Topic overrides, only for isolated test runs (the other services have the same switches).
+    GATEWAY_CARDHOLDER_COMMANDS_TOPIC: topicName(TOPICS.cardholderCommands),
+    GATEWAY_CARD_COMMANDS_TOPIC: topicName(TOPICS.cardCommands),
+    GATEWAY_CARDHOLDER_EVENTS_TOPIC: topicName(TOPICS.cardholderEvents),
+    GATEWAY_CARD_EVENTS_TOPIC: topicName(TOPICS.cardEvents),
+    GATEWAY_KEYSECURE_CALLBACKS_TOPIC: topicName(TOPICS.keysecureCallbacks),
     /** Consumer group of the command status read model. */
     GATEWAY_READ_MODEL_GROUP: z.string().min(1).default('gateway-read-model'),
   }),

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { parseEvent, TOPICS } from '@issuing-bridge/contracts';
+import { parseEvent } from '@issuing-bridge/contracts';
 import { KafkaJsMessageBus, type BusConsumer, type BusMessage } from '@issuing-bridge/messaging';
 import {
   InjectAppConfig,
@@ -8,6 +8,7 @@ import {
   type ReadinessState,
 } from '@issuing-bridge/platform';
 import type { GatewayConfig } from '../config/config.schema';
+import { gatewayTopics } from '../kafka/gateway-topics';
 import { ReadModelProjector } from './read-model-projector';
 
 /**
@@ -56,7 +57,7 @@ export class ReadModelConsumer implements OnApplicationBootstrap, OnModuleDestro
       if (event.kind === 'crash' && !event.restart) this.crashed = true;
     });
     await consumer.connect();
-    await consumer.subscribe([TOPICS.cardholderEvents, TOPICS.cardEvents], true);
+    await consumer.subscribe(gatewayTopics(this.config).events, true);
     await consumer.run((message) => this.handle(consumer, message));
   }
 
