@@ -41,6 +41,9 @@ export class CardSvcRig {
   callbacksFlowing = true;
   private held: Array<Record<string, unknown>> = [];
   publishedCallbacks = 0;
+  get heldCallbacks(): number {
+    return this.held.length;
+  }
 
   constructor() {
     const url = new URL(TEST_DATABASE_URL);
