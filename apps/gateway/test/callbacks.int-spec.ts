@@ -8,7 +8,14 @@ import {
   type RunningSandbox,
 } from '../../keysecure-sandbox/src/sandbox';
 import { OpenApiCaller } from '../../keysecure-sandbox/src/test-caller';
-import { startService, waitFor, type ServiceProcess } from '../../../test/support';
+import {
+  freePort,
+  queryDatabase,
+  spawnService,
+  startService,
+  waitFor,
+  type ServiceProcess,
+} from '../../../test/support';
 import { call } from './support/http';
 import { TopicTap, type TappedRecord } from './support/topic-tap';
 
@@ -271,5 +278,55 @@ describe('gateway POST /callbacks/keysecure', () => {
     } finally {
       await sandbox?.close();
     }
+  });
+});
+
+describe('gateway POST /callbacks/keysecure without a broker', () => {
+  let gateway: ServiceProcess | undefined;
+  afterAll(async () => {
+    await gateway?.stop('SIGKILL');
+  });
+
+  it('does not acknowledge (non-zero code) nor remember a callback Kafka did not take, so the retry goes through', async () => {
+    // Nothing listens on this port: every publish fails after kafkajs' own retries.
+    gateway = await spawnService('gateway', {
+      env: {
+        KAFKA_BROKERS: `127.0.0.1:${await freePort()}`,
+        KEYSECURE_API_KEY: SANDBOX_DEFAULT_API_KEY,
+        KEYSECURE_API_SECRET: SANDBOX_DEFAULT_API_SECRET,
+        GATEWAY_READ_MODEL_GROUP: `gateway-test-nobroker-${run}`,
+      },
+    });
+    const baseUrl = gateway.baseUrl;
+    await waitFor(async () => (await fetch(`${baseUrl}/health/live`)).status === 200, {
+      timeoutMs: 60000,
+      intervalMs: 300,
+      description: 'gateway live',
+    });
+    const body = cardUpdate();
+    const response = await call(baseUrl, 'POST', '/callbacks/keysecure', {
+      rawBody: JSON.stringify(body),
+      headers: signedHeaders(body),
+    });
+    expect(response.status).toBe(503);
+    expect(response.body.code).not.toBe(0);
+    expect(
+      await queryDatabase('SELECT 1 FROM gateway.keysecure_callbacks WHERE callback_id = $1', [
+        body.id,
+      ]),
+    ).toHaveLength(0);
+
+    // The same holds for commands: no 202, no idempotency row, so a retry publishes afresh.
+    const key = `nobroker-${run}`;
+    const command = await call(baseUrl, 'POST', '/v1/cards/NOBROKER1/status', {
+      headers: { authorization: 'Bearer dev-api-key', 'idempotency-key': key },
+      body: { action: 'freeze' },
+    });
+    expect(command.status).toBeGreaterThanOrEqual(500);
+    expect(
+      await queryDatabase('SELECT 1 FROM gateway.idempotency_keys WHERE idempotency_key = $1', [
+        key,
+      ]),
+    ).toHaveLength(0);
   });
 });
