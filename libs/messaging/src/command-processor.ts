@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { CommandContext } from './command-context';
+import { COMMAND_REJECTED_TYPE } from './contracts-defaults';
 import { InboxEntry } from './entities';
 import { CommandAbandoned, isRetryable, isUniqueViolation } from './errors';
 import type { BusMessage } from './message-bus';
@@ -164,10 +165,19 @@ export class CommandProcessor {
         }
         const reason: FailureReason = retryable ? 'provider_unavailable' : 'processing_error';
         this.o.logger?.error('command failed for good', { type: command.type, id: command.id, attempt, reason, error: describe(error) });
-        const failure = (handler.failureEventFor ?? this.o.failureEventFor)?.(command, reason);
+        const failure = this.buildSafely('failureEventFor', () => (handler.failureEventFor ?? this.o.failureEventFor)?.(command, reason));
         await this.commit(message, command, hash, 'failed', async () => (failure ? [failure] : []), replay, reason);
         return 'failed';
       }
+    }
+  }
+
+  private buildSafely<T>(what: string, build: () => T): T | undefined {
+    try {
+      return build();
+    } catch (e) {
+      this.o.logger?.error(`${what} threw; continuing without its event`, { error: describe(e) });
+      return undefined;
     }
   }
 
@@ -263,13 +273,26 @@ export class CommandProcessor {
     },
   ): Promise<CommandOutcome> {
     const key = message.key?.toString('utf8');
-    const event = this.o.rejectionEventFor({
+    const input = {
       commandId: r.knownId,
       commandType: r.type,
       correlationid: r.command?.correlationid,
       subject: key || r.knownId || r.id,
-      violations: r.violations,
-    });
+      violations: r.violations.length ? r.violations : [{ field: '$', rule: 'invalid', message: '$ is not a valid command' }],
+    };
+    // A builder that throws would make this record a poison pill (retried forever): fall back to a plain envelope.
+    const event =
+      this.buildSafely('rejectionEventFor', () => this.o.rejectionEventFor(input)) ??
+      ({
+        specversion: '1.0',
+        id: randomUUID(),
+        source: 'messaging',
+        type: COMMAND_REJECTED_TYPE,
+        subject: input.subject,
+        time: new Date().toISOString(),
+        datacontenttype: 'application/json',
+        data: { command_id: input.commandId ?? null, command_type: input.commandType ?? null, violations: input.violations },
+      } satisfies CloudEventLike);
     await this.o.dataSource.transaction(async (tx) => {
       await this.recordInbox(tx, r.id, r.hash, r.type, r.outcomeOverride ?? 'rejected', false);
       const rows = this.toOutbox(message, [event]);

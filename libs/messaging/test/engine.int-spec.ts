@@ -199,6 +199,18 @@ it('an invalid command gives one rejection naming field and rule, and one DLQ co
   expect(probe.calls.filter((x) => x.id === bad.id)).toHaveLength(0);
 });
 
+it('a rejection builder that throws does not make the record a poison pill', async () => {
+  const key = `poison-builder-${suffix}`;
+  const bad = command('test.work.v1', key, { seq: 1 });
+  await send(producer, topics.commands, key, bad);
+  const next = command('test.work.v1', key, { key, seq: 2 });
+  await send(producer, topics.commands, key, next);
+  await until(() => eventsFor([next.id]).length === 1, 20_000, 'next command on the same key');
+  expect(rejectionsFor(bad.id)).toHaveLength(1); // plain fallback envelope
+  expect((rejectionsFor(bad.id)[0]!.value as { type: string }).type).toBe('command.rejected.v1');
+  expect(dlqFor(bad.id)).toHaveLength(1);
+});
+
 it('a retryable failure is retried and succeeds once the fault clears', async () => {
   const key = `flaky-${suffix}`;
   probe.failingKeys.add(key);

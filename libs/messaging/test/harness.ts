@@ -121,7 +121,12 @@ export const parseTestCommand: ParseCommand = (raw) => {
   return { ok: true, command: r as never };
 };
 
-export const testRejection: RejectionEventBuilder = (input) => ({
+export const testRejection: RejectionEventBuilder = (input) => {
+  if (input.subject?.startsWith('poison-builder')) throw new Error('rejection builder broke (test)');
+  return testRejectionEvent(input);
+};
+
+const testRejectionEvent: RejectionEventBuilder = (input) => ({
   specversion: '1.0',
   id: randomUUID(),
   source: 'it',
