@@ -53,6 +53,7 @@ const serviceEnv = (extra: Record<string, string | undefined> = {}) => ({
   CARDHOLDER_SVC_GROUP_ID: GROUP_ID,
   CARDHOLDER_COMMAND_DEADLINE_MS: String(COMMAND_DEADLINE_MS),
   CARDHOLDER_COMMAND_RETRY_MAX_MS: '300',
+  CARDHOLDER_CONSUMER_SESSION_TIMEOUT_MS: '6000', // the killed instance's partitions come back sooner
   KYC_POLL_INITIAL_MS: '150',
   KYC_POLL_MAX_MS: '400',
   KYC_POLL_TICK_MS: '100',

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { PATTERN_EXTRAS_METADATA, PATTERN_METADATA } from '@nestjs/microservices/constants';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { KafkaCommandTransport, type Outbox } from '@issuing-bridge/messaging';
+import { KafkaCommandTransport, KafkaJsMessageBus, type MessageBus, type Outbox } from '@issuing-bridge/messaging';
 import { InjectAppConfig, ReadinessIndicator, type ReadinessCheck, type ReadinessState } from '@issuing-bridge/platform';
 import type { DataSource } from 'typeorm';
 import type { CardholderSvcConfig } from '../config/config.schema';
@@ -54,7 +54,15 @@ export class CardholderCommandConsumer implements OnApplicationBootstrap, Before
     @Inject(KycApplyHandler) private readonly handler: KycApplyHandler,
   ) {
     this.topic = config.CARDHOLDER_COMMANDS_TOPIC;
+    // The transport asks the bus for a consumer without a session timeout; add ours.
+    const kafka = new KafkaJsMessageBus({ brokers: config.KAFKA_BROKERS, clientId: 'cardholder-svc' });
+    const bus: MessageBus = {
+      createConsumer: (options) =>
+        kafka.createConsumer({ sessionTimeoutMs: config.CARDHOLDER_CONSUMER_SESSION_TIMEOUT_MS, ...options }),
+      createProducer: (options) => kafka.createProducer(options),
+    };
     this.transport = new KafkaCommandTransport({
+      bus,
       dataSource,
       topic: config.CARDHOLDER_COMMANDS_TOPIC,
       eventsTopic: config.CARDHOLDER_EVENTS_TOPIC,

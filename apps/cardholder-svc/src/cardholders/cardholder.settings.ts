@@ -25,6 +25,11 @@ export const cardholderSettingsShape = {
     .default(DLQ_OF[TOPICS.cardholderCommands] ?? TOPICS.cardholderCommandsDlq),
   /** Kafka consumer group of the command consumer; every instance of the service shares it. */
   CARDHOLDER_SVC_GROUP_ID: z.string().min(1, { error: 'must not be empty' }).default('cardholder-svc'),
+  /**
+   * How long the broker waits for a silent instance before giving its partitions to the others
+   * (a SIGKILLed instance's partitions stay idle this long). Kafka accepts 6 s and more by default.
+   */
+  CARDHOLDER_CONSUMER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000, { error: 'must be at least 6000' }).default(30_000),
   /** A command whose provider calls keep failing transiently fails for good after this long. */
   CARDHOLDER_COMMAND_DEADLINE_MS: positiveMs(60_000),
   /** Cap of one backoff delay between command attempts. */
