@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { Counter } from 'prom-client';
@@ -49,12 +49,13 @@ export function cardUpdateOf(raw: unknown): CardUpdate | undefined {
  */
 @ReadinessIndicator()
 @Injectable()
-export class CardUpdateConsumer implements OnApplicationBootstrap, OnApplicationShutdown, ReadinessCheck {
+export class CardUpdateConsumer implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown, ReadinessCheck {
   readonly readinessName = 'card-callbacks-consumer';
   private readonly log = new Logger('CardUpdateConsumer');
   private readonly outbox: Outbox;
   private consumer?: Consumer;
   private assigned = false;
+  private disconnecting?: Promise<void>;
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
@@ -70,7 +71,8 @@ export class CardUpdateConsumer implements OnApplicationBootstrap, OnApplication
 
   async onApplicationBootstrap(): Promise<void> {
     const kafka = new Kafka({ clientId: 'card-svc-callbacks', brokers: this.config.KAFKA_BROKERS, logLevel: logLevel.WARN });
-    const consumer = kafka.consumer({ groupId: this.config.CARD_CALLBACK_GROUP_ID, allowAutoTopicCreation: false });
+    // Short fetch waits so leaving the group at shutdown is quick.
+    const consumer = kafka.consumer({ groupId: this.config.CARD_CALLBACK_GROUP_ID, allowAutoTopicCreation: false, maxWaitTimeInMs: 1_000 });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, () => (this.assigned = true));
     consumer.on(consumer.events.CRASH, () => (this.assigned = false));
@@ -94,8 +96,13 @@ export class CardUpdateConsumer implements OnApplicationBootstrap, OnApplication
     });
   }
 
+  // Leave the group while the command transport drains (Nest closes microservices in between).
+  onModuleDestroy(): void {
+    this.disconnecting = this.consumer?.disconnect().catch(() => undefined);
+  }
+
   async onApplicationShutdown(): Promise<void> {
-    await this.consumer?.disconnect().catch(() => undefined);
+    await (this.disconnecting ?? this.consumer?.disconnect().catch(() => undefined));
   }
 
   /** Records one Card_update; an unknown card_no is not ours (or not stored yet: the poller covers it). */

@@ -63,6 +63,8 @@ export class CardCommandsReadiness implements ReadinessCheck {
           source: CARD_SOURCE,
           fromBeginning: config.CARD_CONSUME_FROM_BEGINNING,
           retry: { deadlineMs: config.CARD_COMMAND_DEADLINE_MS },
+          // Nest's whole close must fit the platform's 15 s shutdown limit.
+          shutdownGraceMs: config.CARD_SHUTDOWN_GRACE_MS,
           failureEventFor: engineFailureEvent,
         }),
     },

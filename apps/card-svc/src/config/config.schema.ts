@@ -54,6 +54,8 @@ export const configSchema = withProductionSecretRules(
     CARD_CONSUME_FROM_BEGINNING: flag(true),
     /** How long a command may be retried on transient provider faults before it fails. */
     CARD_COMMAND_DEADLINE_MS: millis(60_000),
+    /** How long shutdown waits for in-flight commands before leaving them uncommitted (redelivered later). */
+    CARD_SHUTDOWN_GRACE_MS: millis(5_000),
     /** How often the issuance poller looks for due cards (0 = poller off). */
     CARD_ISSUANCE_POLL_INTERVAL_MS: millis(1_000),
     /** First delay between two detail polls of one Pending card; doubles up to the max. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter } from 'prom-client';
 import { DataSource } from 'typeorm';
@@ -27,7 +27,7 @@ interface DueCard {
  * records the status and schedules the next poll with exponential backoff.
  */
 @Injectable()
-export class IssuancePoller implements OnApplicationBootstrap, OnApplicationShutdown {
+export class IssuancePoller implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
   private readonly log = new Logger('IssuancePoller');
   private readonly owner = randomUUID();
   private readonly outbox: Outbox;
@@ -46,6 +46,11 @@ export class IssuancePoller implements OnApplicationBootstrap, OnApplicationShut
 
   onApplicationBootstrap(): void {
     if (this.config.CARD_ISSUANCE_POLL_INTERVAL_MS > 0) this.schedule();
+  }
+
+  onModuleDestroy(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
   }
 
   async onApplicationShutdown(): Promise<void> {
