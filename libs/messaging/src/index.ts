@@ -5,7 +5,7 @@ export { PartitionOffsets } from './partition-offsets';
 export { KeyLanes } from './key-lanes';
 export { InboxEntry, OutboxEntry, MESSAGING_ENTITIES } from './entities';
 export { messagingTablesUp, messagingTablesDown } from './migrations';
-export { Outbox, OutboxRelay, type OutboxRelayOptions, type MessagingLogger } from './outbox';
+export { Outbox, OutboxRelay, DEFAULT_OUTBOX_RETENTION_MS, type OutboxRelayOptions, type MessagingLogger } from './outbox';
 export { CommandContext } from './command-context';
 export { CommandErrorsFilter, isRetryable } from './errors';
 export { CommandProcessor, payloadHash, REPLAY_HEADER, type CommandOutcome, type RetryPolicy } from './command-processor';

@@ -1,12 +1,15 @@
 import type { DataSource } from 'typeorm';
-import { KafkaCommandTransport } from './kafka-command-transport';
-import type { BusConsumer, BusProducer, ConsumerLifecycleEvent, MessageBus, TopicPartitionOffset } from './message-bus';
+import { KafkaCommandTransport, type KafkaCommandTransportOptions } from './kafka-command-transport';
+import { KafkaJsMessageBus } from './kafkajs-bus';
+import type { BusConsumer, BusProducer, ConsumerLifecycleEvent, ConsumerOptions, MessageBus, TopicPartitionOffset } from './message-bus';
 
 /** A fake bus: the only faked collaborator; lets the test fire kafkajs-like lifecycle events. */
 class FakeBus implements MessageBus {
   listener?: (e: ConsumerLifecycleEvent) => void;
   commits: TopicPartitionOffset[][] = [];
-  createConsumer(): BusConsumer {
+  consumerOptions: ConsumerOptions[] = [];
+  createConsumer(options: ConsumerOptions): BusConsumer {
+    this.consumerOptions.push(options);
     return {
       connect: async () => undefined,
       subscribe: async () => undefined,
@@ -23,7 +26,7 @@ class FakeBus implements MessageBus {
   }
 }
 
-function transport(bus: FakeBus) {
+function transport(bus: FakeBus, extra: Partial<KafkaCommandTransportOptions> = {}) {
   return new KafkaCommandTransport({
     dataSource: {} as DataSource,
     bus,
@@ -34,6 +37,7 @@ function transport(bus: FakeBus) {
     source: 'test',
     outboxRelay: false,
     parseCommand: () => ({ ok: false, violations: [] }),
+    ...extra,
   });
 }
 
@@ -62,5 +66,49 @@ describe('KafkaCommandTransport health', () => {
     bus.listener!({ kind: 'assigned', assignment: { 't.commands': [0] } });
     await t.close();
     expect(t.isAlive()).toBe(false);
+  });
+});
+
+describe('KafkaCommandTransport consumer options', () => {
+  it('passes session, heartbeat and rebalance timing to bus.createConsumer with its group id', async () => {
+    const bus = new FakeBus();
+    const t = transport(bus, { consumer: { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_000, rebalanceTimeoutMs: 20_000 } });
+    await t.start();
+    expect(bus.consumerOptions).toEqual([
+      { groupId: 'g', sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_000, rebalanceTimeoutMs: 20_000 },
+    ]);
+  });
+
+  it('asks for a plain consumer (adapter defaults) when no timing is given', async () => {
+    const bus = new FakeBus();
+    await transport(bus).start();
+    expect(bus.consumerOptions).toEqual([{ groupId: 'g' }]);
+  });
+
+  it('refuses a heartbeat interval that is not below the session timeout, naming the field', () => {
+    expect(() => transport(new FakeBus(), { consumer: { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 6_000 } })).toThrow(
+      'consumer.heartbeatIntervalMs: must be less than consumer.sessionTimeoutMs',
+    );
+  });
+});
+
+describe('KafkaJsMessageBus consumer options', () => {
+  // Creating a kafkajs consumer opens no connection, so this needs no broker.
+  function kafkaConsumerConfig(options: ConsumerOptions) {
+    const bus = new KafkaJsMessageBus({ brokers: ['127.0.0.1:1'] });
+    const spy = jest.spyOn(bus.unwrap(), 'consumer');
+    bus.createConsumer(options);
+    return spy.mock.calls[0]![0];
+  }
+
+  it('maps the timing options onto the kafkajs consumer config', () => {
+    expect(
+      kafkaConsumerConfig({ groupId: 'g', sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_500, rebalanceTimeoutMs: 20_000 }),
+    ).toMatchObject({ groupId: 'g', sessionTimeout: 6_000, heartbeatInterval: 1_500, rebalanceTimeout: 20_000 });
+  });
+
+  it('keeps heartbeats at a third of a short session when no interval is given', () => {
+    expect(kafkaConsumerConfig({ groupId: 'g', sessionTimeoutMs: 6_000 })).toMatchObject({ sessionTimeout: 6_000, heartbeatInterval: 2_000 });
+    expect(kafkaConsumerConfig({ groupId: 'g' })).toMatchObject({ sessionTimeout: 30_000, heartbeatInterval: 3_000, rebalanceTimeout: 60_000 });
   });
 });

@@ -6,7 +6,7 @@ import { CommandProcessor, type CommandOutcome, type RetryPolicy } from './comma
 import { defaultParseCommand, defaultRejectionEventFor } from './contracts-defaults';
 import { KafkaJsMessageBus, kafkaBrokersFromEnv } from './kafkajs-bus';
 import { KeyLanes } from './key-lanes';
-import type { BusConsumer, BusMessage, ConsumerLifecycleEvent, MessageBus } from './message-bus';
+import type { BusConsumer, BusMessage, ConsumerLifecycleEvent, ConsumerTimingOptions, MessageBus } from './message-bus';
 import { messagingMetrics } from './metrics';
 import { Outbox, OutboxRelay, type MessagingLogger } from './outbox';
 import { PartitionOffsets } from './partition-offsets';
@@ -26,6 +26,11 @@ export interface KafkaCommandTransportOptions {
   source: string;
   /** Defaults to kafkajs on KAFKA_BROKERS. */
   bus?: MessageBus;
+  /**
+   * Group membership timing, passed to `bus.createConsumer`. A short `sessionTimeoutMs` (e.g. 6000,
+   * the broker's usual minimum) hands a SIGKILLed instance's partitions to the others sooner.
+   */
+  consumer?: ConsumerTimingOptions;
   /** Commands taken but not finished, over all keys and partitions (default 64). */
   maxInFlight?: number;
   retry?: Partial<RetryPolicy>;
@@ -80,6 +85,10 @@ export class KafkaCommandTransport extends Server implements CustomTransportStra
         : (options.outboxRelay ?? new OutboxRelay({ dataSource: options.dataSource, bus: this.bus, logger: this.log }));
     const dlqTopic = options.dlqTopic ?? DLQ_OF[options.topic];
     if (!dlqTopic) throw new Error(`dlqTopic: required when topic ${options.topic} has no DLQ_OF entry`);
+    const { sessionTimeoutMs, heartbeatIntervalMs } = options.consumer ?? {};
+    if (sessionTimeoutMs !== undefined && heartbeatIntervalMs !== undefined && heartbeatIntervalMs >= sessionTimeoutMs) {
+      throw new Error('consumer.heartbeatIntervalMs: must be less than consumer.sessionTimeoutMs');
+    }
     this.processor = new CommandProcessor({
       dataSource: options.dataSource,
       outbox: this.relay?.outbox ?? new Outbox(),
@@ -143,7 +152,7 @@ export class KafkaCommandTransport extends Server implements CustomTransportStra
 
   async start(): Promise<void> {
     await this.relay?.start();
-    const consumer = this.bus.createConsumer({ groupId: this.options.groupId });
+    const consumer = this.bus.createConsumer({ ...this.options.consumer, groupId: this.options.groupId });
     this.consumer = consumer;
     consumer.onLifecycle((e) => this.onLifecycle(e));
     await consumer.connect();

@@ -4,6 +4,7 @@ import type {
   BusMessage,
   BusProducer,
   ConsumerLifecycleEvent,
+  ConsumerOptions,
   MessageBus,
   ProducerRecord,
   TopicPartitionOffset,
@@ -119,12 +120,15 @@ export class KafkaJsMessageBus implements MessageBus {
   constructor(config: { brokers: string[]; clientId?: string } & Partial<KafkaConfig>) {
     this.kafka = new Kafka({ logLevel: logLevel.WARN, clientId: 'issuing-bridge', ...config });
   }
-  createConsumer(options: { groupId: string; sessionTimeoutMs?: number }): BusConsumer {
+  createConsumer(options: ConsumerOptions): BusConsumer {
+    const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
     return new KafkaJsConsumer(
       this.kafka.consumer({
         groupId: options.groupId,
-        sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-        rebalanceTimeout: 60_000,
+        sessionTimeout,
+        // kafkajs defaults to 3 s; a short session needs heartbeats at a third of it at most.
+        heartbeatInterval: options.heartbeatIntervalMs ?? Math.min(3_000, Math.floor(sessionTimeout / 3)),
+        rebalanceTimeout: options.rebalanceTimeoutMs ?? 60_000,
         allowAutoTopicCreation: false,
       }),
     );

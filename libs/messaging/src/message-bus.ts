@@ -58,7 +58,21 @@ export interface BusProducer {
   disconnect(): Promise<void>;
 }
 
+/** Group membership timing. Left out: the adapter's defaults (kafkajs: 30 s session, 3 s heartbeat, 60 s rebalance). */
+export interface ConsumerTimingOptions {
+  /** How long the broker waits for a silent member before giving its partitions away (a SIGKILLed instance's partitions idle this long). */
+  sessionTimeoutMs?: number;
+  /** How often the member heartbeats; must be well below `sessionTimeoutMs` (a third or less). */
+  heartbeatIntervalMs?: number;
+  /** How long the coordinator waits for every member to rejoin during a rebalance. */
+  rebalanceTimeoutMs?: number;
+}
+
+export interface ConsumerOptions extends ConsumerTimingOptions {
+  groupId: string;
+}
+
 export interface MessageBus {
-  createConsumer(options: { groupId: string; sessionTimeoutMs?: number }): BusConsumer;
+  createConsumer(options: ConsumerOptions): BusConsumer;
   createProducer(options?: { idempotent?: boolean }): BusProducer;
 }

@@ -24,13 +24,35 @@ export function outboxRows(messages: OutboxMessage[]): Partial<OutboxEntry>[] {
 
 /** Writes outbox rows inside a caller's transaction (pollers, callbacks, the command engine). */
 export class Outbox {
+  /** Transactions that added rows; a WeakSet so a forgotten manager is not kept alive. */
+  private readonly added = new WeakSet<EntityManager>();
+
   constructor(private readonly afterAdd: () => void = () => undefined) {}
 
   async add(tx: EntityManager, messages: OutboxMessage[]): Promise<void> {
     if (messages.length === 0) return;
     await tx.insert(OutboxEntry, outboxRows(messages));
-    // Not committed yet: the relay's wake finds nothing until then, and its poll catches the rest.
+    this.added.add(tx);
+    // Not committed yet: this wake may find nothing. Use `transaction()` to wake after the commit.
     this.afterAdd();
+  }
+
+  /**
+   * Runs `work` in one transaction of `dataSource` and, once it has committed, wakes the relay if
+   * `work` added rows through this outbox, so they are published now instead of at the next poll.
+   * Returns what `work` returns; a rollback wakes nothing.
+   */
+  async transaction<T>(dataSource: DataSource, work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    let manager: EntityManager | undefined;
+    const result = await dataSource.transaction((tx) => {
+      manager = tx;
+      return work(tx);
+    });
+    if (manager && this.added.has(manager)) {
+      this.added.delete(manager);
+      this.afterAdd();
+    }
+    return result;
   }
 }
 
@@ -41,8 +63,15 @@ export interface OutboxRelayOptions {
   pollIntervalMs?: number;
   /** How long a claim holds; rows of a relay that died are taken again after it. */
   leaseMs?: number;
+  /** Sent rows older than this are deleted by the relay (default 7 days). */
+  retentionMs?: number;
+  /** How often the relay prunes sent rows (default 10 minutes; 0 = never, e.g. when a job does it). */
+  pruneIntervalMs?: number;
   logger?: MessagingLogger;
 }
+
+export const DEFAULT_OUTBOX_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+const PRUNE_BATCH = 1_000;
 
 interface ClaimedRow {
   id: string;
@@ -68,6 +97,8 @@ export class OutboxRelay {
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly leaseMs: number;
+  private readonly retentionMs: number;
+  private readonly pruneIntervalMs: number;
   readonly outbox: Outbox;
 
   constructor(private readonly options: OutboxRelayOptions) {
@@ -76,6 +107,10 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? 200;
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.leaseMs = options.leaseMs ?? 30_000;
+    this.retentionMs = options.retentionMs ?? DEFAULT_OUTBOX_RETENTION_MS;
+    this.pruneIntervalMs = options.pruneIntervalMs ?? 10 * 60_000;
+    if (!(this.retentionMs > 0)) throw new Error('retentionMs: must be greater than 0');
+    if (!(this.pruneIntervalMs >= 0)) throw new Error('pruneIntervalMs: must be 0 or more');
     this.outbox = new Outbox(() => this.wake());
   }
 
@@ -115,6 +150,27 @@ export class OutboxRelay {
     const n = Number(rows[0]?.n ?? 0);
     messagingMetrics.outboxBacklog.set({ table: this.table }, n);
     return n;
+  }
+
+  /**
+   * Deletes rows sent more than `retentionMs` ago, in batches (unsent rows are never touched).
+   * Safe with N relays: each batch skips rows another relay is deleting. Returns the rows deleted.
+   */
+  async pruneOnce(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const result: unknown = await this.options.dataSource.query(
+        `DELETE FROM ${this.table} WHERE id IN (
+           SELECT id FROM ${this.table}
+           WHERE sent_at IS NOT NULL AND sent_at < now() - make_interval(secs => $1::double precision / 1000)
+           ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+        [this.retentionMs, PRUNE_BATCH],
+      );
+      // pg through TypeORM returns [rows, count] for DELETE.
+      const deleted = Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
+      total += deleted;
+      if (deleted < PRUNE_BATCH) return total;
+    }
   }
 
   /** One claim → send → mark round; returns the number of rows published. */
@@ -165,6 +221,8 @@ export class OutboxRelay {
 
   private async run(): Promise<void> {
     let lastBacklog = 0;
+    // First prune one interval after start, so N instances starting together do not all prune at once.
+    let lastPrune = Date.now();
     while (this.running) {
       let published = 0;
       try {
@@ -172,6 +230,11 @@ export class OutboxRelay {
         if (Date.now() - lastBacklog > this.pollIntervalMs) {
           lastBacklog = Date.now();
           await this.backlog();
+        }
+        if (this.pruneIntervalMs > 0 && Date.now() - lastPrune >= this.pruneIntervalMs) {
+          lastPrune = Date.now();
+          const pruned = await this.pruneOnce();
+          if (pruned > 0) this.options.logger?.log('outbox rows pruned', { pruned, table: this.table });
         }
       } catch (e) {
         this.options.logger?.error('outbox relay round failed', { error: e instanceof Error ? e.message : String(e) });

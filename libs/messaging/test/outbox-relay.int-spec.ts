@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
-import { KafkaJsMessageBus, kafkaBrokersFromEnv, Outbox, OutboxRelay, type OutboxMessage } from '../src';
+import { KafkaJsMessageBus, kafkaBrokersFromEnv, Outbox, OutboxRelay, type OutboxMessage, type OutboxRelayOptions } from '../src';
 import { collect, createSchemaDataSource, createTopics, deleteTopics, dropSchema, testKafka, until, type Received } from './harness';
 
 jest.setTimeout(120_000);
@@ -32,8 +32,8 @@ function seqsByKey(tag: string): Map<string, number[]> {
   return m;
 }
 
-function newRelay(): OutboxRelay {
-  const relay = new OutboxRelay({ dataSource: ds, bus, pollIntervalMs: 100, leaseMs: 1_500, batchSize: 20 });
+function newRelay(overrides: Partial<OutboxRelayOptions> = {}): OutboxRelay {
+  const relay = new OutboxRelay({ dataSource: ds, bus, pollIntervalMs: 100, leaseMs: 1_500, batchSize: 20, ...overrides });
   relays.push(relay);
   return relay;
 }
@@ -101,4 +101,57 @@ it('two relays at once publish every row once, each key in order; a commit wakes
   const expected = Array.from({ length: 30 }, (_, i) => i);
   for (const k of keys) expect(seqsByKey('pair').get(k)).toEqual(expected);
   expect(await a.backlog()).toBe(0);
+});
+
+it('outbox.transaction wakes the relay right after the commit, not at the next poll', async () => {
+  for (const r of relays) await r.stop(1_000); // no other relay's poll may publish these rows
+  const relay = newRelay({ pollIntervalMs: 60_000 }); // a poll would come far too late for this test
+  await relay.start();
+  await new Promise((r) => setTimeout(r, 300)); // the relay found nothing and sleeps
+  const key = `wake-${suffix}`;
+  const returned = await relay.outbox.transaction(ds, async (tx) => {
+    await relay.outbox.add(tx, rows([key], 3, 'wake'));
+    // Let the wake that `add` gives before the commit run its round and find nothing.
+    await new Promise((r) => setTimeout(r, 500));
+    return 'result of work';
+  });
+  expect(returned).toBe('result of work');
+  await until(() => (seqsByKey('wake').get(key)?.length ?? 0) === 3, 5_000, 'three events within 5 s of the commit');
+  expect(seqsByKey('wake').get(key)).toEqual([0, 1, 2]);
+
+  // A rolled-back transaction adds nothing (and its wake finds nothing).
+  await expect(
+    relay.outbox.transaction(ds, async (tx) => {
+      await relay.outbox.add(tx, rows([key], 1, 'wake-rollback'));
+      throw new Error('work failed');
+    }),
+  ).rejects.toThrow('work failed');
+  await relay.stop(1_000);
+  expect(seqsByKey('wake-rollback').size).toBe(0);
+});
+
+it('prunes rows sent before the retention period, keeping newer sent rows and every unsent row', async () => {
+  const key = `prune-${suffix}`;
+  await ds.transaction((tx) => new Outbox().add(tx, rows([key], 3, 'prune')));
+  const ids: string[] = (
+    await ds.query(`SELECT id::text AS id FROM "${schema}".messaging_outbox WHERE key = $1 ORDER BY id`, [key])
+  ).map((r: { id: string }) => r.id);
+  expect(ids).toHaveLength(3);
+  const [oldSent, recentSent, oldUnsent] = ids as [string, string, string];
+  await ds.query(`UPDATE "${schema}".messaging_outbox SET created_at = now() - interval '9 days', sent_at = now() - interval '8 days' WHERE id = $1`, [oldSent]);
+  await ds.query(`UPDATE "${schema}".messaging_outbox SET created_at = now() - interval '2 days', sent_at = now() - interval '6 days' WHERE id = $1`, [recentSent]);
+  await ds.query(`UPDATE "${schema}".messaging_outbox SET created_at = now() - interval '30 days' WHERE id = $1`, [oldUnsent]);
+  const present = async () =>
+    ((await ds.query(`SELECT id::text AS id FROM "${schema}".messaging_outbox WHERE id = ANY($1::bigint[])`, [ids])) as Array<{ id: string }>)
+      .map((r) => r.id)
+      .sort();
+
+  const relay = newRelay({ retentionMs: 7 * 24 * 3_600_000, pruneIntervalMs: 200 });
+  await relay.start();
+  await until(async () => !(await present()).includes(oldSent), 10_000, 'the row sent 8 days ago pruned');
+  expect(await present()).toEqual([recentSent, oldUnsent].sort());
+  // The unsent row was published, not deleted (sent rows now are far inside the retention).
+  await until(() => (seqsByKey('prune').get(key) ?? []).includes(2), 10_000, 'the unsent row published');
+  expect(await relay.pruneOnce()).toBe(0);
+  await relay.stop(1_000);
 });
