@@ -1,10 +1,10 @@
-import { Injectable, Module } from '@nestjs/common';
+import { Injectable, Logger, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { DLQ_OF } from '@issuing-bridge/contracts';
 import { KeySecureModule } from '@issuing-bridge/keysecure';
-import { KafkaCommandTransport, KafkaJsMessageBus, MESSAGING_ENTITIES } from '@issuing-bridge/messaging';
+import { KafkaCommandTransport, KafkaJsMessageBus, MESSAGING_ENTITIES, type MessagingLogger } from '@issuing-bridge/messaging';
 import { APP_CONFIG, ReadinessIndicator, type ReadinessCheck, type ReadinessState } from '@issuing-bridge/platform';
 import { CardUpdateConsumer } from '../callbacks/card-update-consumer';
 import type { CardSvcConfig } from '../config/config.schema';
@@ -15,6 +15,20 @@ import { CardCommandsController } from './card-commands.controller';
 import { engineFailureEvent } from './card-failures';
 import { CARD_PRIVATE_KEY, cardPrivateKey } from './card-keys';
 import { CARD_SOURCE } from './card-status';
+
+/**
+ * The engine logs `(message, fieldsObject)`; Nest's Logger would take the object for a context name and
+ * drop it, so the fields (command id, attempt, error class/code) are appended to the message instead.
+ */
+export function engineLogger(name: string): MessagingLogger {
+  const log = new Logger(name);
+  const text = (message: string, fields?: unknown) => (fields === undefined ? message : `${message} ${JSON.stringify(fields)}`);
+  return {
+    log: (m, f) => log.log(text(m, f)),
+    warn: (m, f) => log.warn(text(m, f)),
+    error: (m, f) => log.error(text(m, f)),
+  };
+}
 
 /** Readiness: the command consumer runs and holds partitions. */
 @ReadinessIndicator()
@@ -66,6 +80,7 @@ export class CardCommandsReadiness implements ReadinessCheck {
           // Nest's whole close must fit the platform's 15 s shutdown limit.
           shutdownGraceMs: config.CARD_SHUTDOWN_GRACE_MS,
           failureEventFor: engineFailureEvent,
+          logger: engineLogger(`KafkaCommandTransport:${config.CARD_COMMANDS_TOPIC}`),
         }),
     },
     { provide: CARD_PRIVATE_KEY, inject: [APP_CONFIG], useFactory: cardPrivateKey },
