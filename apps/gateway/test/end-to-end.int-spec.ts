@@ -41,8 +41,18 @@ describe('end to end over HTTP: cardholder → Approved → physical card → ac
 
   const api = (method: string, path: string, body?: unknown) =>
     call(gateway.baseUrl, method, path, { headers: auth, body });
+  // On a timeout, the last lines of every service say which hop stopped.
   const until = <T>(description: string, probe: () => Promise<T | undefined>) =>
-    waitFor(probe, { timeoutMs: 60000, intervalMs: 300, description });
+    waitFor(probe, { timeoutMs: 60000, intervalMs: 300, description }).catch((error: Error) => {
+      const tails = services
+        .map(
+          (s) =>
+            `--- ${s.app}\n${(s.output().stdout + s.output().stderr).split('\n').slice(-15).join('\n')}`,
+        )
+        .join('\n');
+      const seen = tap.records.map((r) => `${r.topic} ${String(r.json.type)}`).join('\n');
+      throw new Error(`${error.message}\n--- records\n${seen}\n${tails}`);
+    });
   const get = (path: string, field: string, value: string) =>
     until(`${path} ${field}=${value}`, async () => {
       const r = await api('GET', path);
@@ -65,7 +75,15 @@ describe('end to end over HTTP: cardholder → Approved → physical card → ac
         replicationFactor: 1,
       })),
     });
-    await tap.start([T.callbacks, T.cardEvents]);
+    await tap.start([
+      T.cardholderCommands,
+      T.cardCommands,
+      T.cardholderEvents,
+      T.callbacks,
+      T.cardEvents,
+      T.cardholderDlq,
+      T.cardDlq,
+    ]);
     gateway = await startService('gateway', {
       env: {
         ...keysecure,
