@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { KeySecureClient } from '@issuing-bridge/keysecure';
-import { MESSAGING_ENTITIES, Outbox, OutboxEntry } from '@issuing-bridge/messaging';
+import { MESSAGING_ENTITIES, Outbox, OutboxEntry, type OutboxRelay } from '@issuing-bridge/messaging';
 import { createServiceDataSource, loadConfig, runServiceMigrations } from '@issuing-bridge/platform';
 import type { DataSource } from 'typeorm';
 import {
@@ -15,7 +15,6 @@ import {
   type RunningSandbox,
 } from '../../keysecure-sandbox/src/sandbox';
 import { ensureDatabase } from '../../../test/support';
-import { CardholderCommandConsumer } from '../src/cardholders/cardholder-command-consumer';
 import { Cardholder } from '../src/cardholders/cardholder.entity';
 import { KycPoller } from '../src/cardholders/kyc-poller';
 import { configSchema } from '../src/config/config.schema';
@@ -41,15 +40,15 @@ function poller(overrides: Record<string, string> = {}): KycPoller {
   const config = loadConfig(configSchema, {
     DATABASE_URL,
     KEYSECURE_BASE_URL: sandbox.url,
+    CARDHOLDER_EVENTS_TOPIC: EVENTS_TOPIC,
     KYC_POLL_INITIAL_MS: '50',
     KYC_POLL_MAX_MS: '100',
     KYC_POLL_LEASE_MS: '10000',
     KYC_POLL_BATCH_SIZE: '100',
     ...overrides,
   });
-  // The poller only needs the consumer's outbox and events topic; no Kafka in this test.
-  const consumer = { outbox: new Outbox(), eventsTopic: EVENTS_TOPIC, transport: {} } as unknown as CardholderCommandConsumer;
-  return new KycPoller(ds, client, config, consumer);
+  // The poller only needs the transport's outbox (its relay); no Kafka in this test.
+  return new KycPoller(ds, client, config, { relay: { outbox: new Outbox() } as OutboxRelay });
 }
 
 const mine = <T extends { cardholderUniqueNo: string }>(rows: T[]) => rows.filter((r) => keys.includes(r.cardholderUniqueNo));

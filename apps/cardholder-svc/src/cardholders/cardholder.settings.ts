@@ -35,10 +35,10 @@ export const cardholderSettingsShape = {
   /** Cap of one backoff delay between command attempts. */
   CARDHOLDER_COMMAND_RETRY_MAX_MS: positiveMs(5_000),
   /**
-   * Commands taken and not finished, over all keys. Generous on purpose: when the engine reaches it, it
-   * pauses the consumer, and the resumed fetch costs seconds (200 commands: 15 s at 64, 2.4 s at 256).
+   * Commands taken and not finished, over all keys (bounds memory and provider concurrency). At the
+   * limit the engine holds the fetch loop (no kafkajs pause/resume), so a small limit costs no fetch wait.
    */
-  CARDHOLDER_MAX_IN_FLIGHT: z.coerce.number().int().min(1, { error: 'must be at least 1' }).default(256),
+  CARDHOLDER_MAX_IN_FLIGHT: z.coerce.number().int().min(1, { error: 'must be at least 1' }).default(64),
   /** First delay before polling a cardholder whose KYC is not final; doubles per unchanged poll. */
   KYC_POLL_INITIAL_MS: positiveMs(5_000),
   /** Longest delay between two polls of one cardholder. */

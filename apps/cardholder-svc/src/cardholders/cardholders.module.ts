@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { KeySecureModule } from '@issuing-bridge/keysecure';
-import { MESSAGING_ENTITIES } from '@issuing-bridge/messaging';
+import { KafkaCommandTransport, MESSAGING_ENTITIES } from '@issuing-bridge/messaging';
 import { APP_CONFIG } from '@issuing-bridge/platform';
 import type { CardholderSvcConfig } from '../config/config.schema';
-import { CardholderCommandConsumer } from './cardholder-command-consumer';
+import { CardholderCommandsReadiness, cardholderCommandTransport } from './cardholder-commands';
 import { Cardholder } from './cardholder.entity';
 import { KycApplyHandler } from './kyc-apply.handler';
 import { providerMetrics } from './kyc-metrics';
@@ -24,7 +24,9 @@ import { KycPoller } from './kyc-poller';
       }),
     }),
   ],
-  providers: [KycApplyHandler, CardholderCommandConsumer, KycPoller],
-  exports: [CardholderCommandConsumer, KycPoller],
+  // The transport is connected to the app in main.ts; Nest hands it the controller's @EventPattern methods.
+  controllers: [KycApplyHandler],
+  providers: [cardholderCommandTransport, CardholderCommandsReadiness, KycPoller],
+  exports: [KafkaCommandTransport, KycPoller],
 })
 export class CardholdersModule {}

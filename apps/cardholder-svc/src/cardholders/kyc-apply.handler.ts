@@ -1,9 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Controller, Inject, UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { COMMAND_TYPES, type CardholderKycApplyCommand, type KycStatus } from '@issuing-bridge/contracts';
 import { KeySecureApiError, KeySecureClient, KeySecureError } from '@issuing-bridge/keysecure';
-import type { CommandContext, FailureEventBuilder } from '@issuing-bridge/messaging';
+import { CommandErrorsFilter, type CommandContext, type FailureEventBuilder } from '@issuing-bridge/messaging';
 import { InjectAppConfig } from '@issuing-bridge/platform';
 import type { DataSource } from 'typeorm';
 import type { CardholderSvcConfig } from '../config/config.schema';
@@ -34,7 +34,8 @@ class CardholderNotListedYet extends Error {
  * `cardholder.kyc.apply.v1`: create a cardholder (no cardholder_no) or re-submit KYC (with it).
  * Provider first, then ONE transaction: cardholder row + inbox + result and status events.
  */
-@Injectable()
+@Controller()
+@UseFilters(CommandErrorsFilter) // the engine must see the real error (and its `retryable`), not Nest's RPC shape
 export class KycApplyHandler {
   private readonly schedule: PollSchedule;
 

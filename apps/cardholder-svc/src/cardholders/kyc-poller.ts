@@ -10,11 +10,10 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { KycStatus } from '@issuing-bridge/contracts';
 import { KeySecureClient } from '@issuing-bridge/keysecure';
-import { Outbox } from '@issuing-bridge/messaging';
+import { KafkaCommandTransport, Outbox } from '@issuing-bridge/messaging';
 import { InjectAppConfig } from '@issuing-bridge/platform';
 import type { DataSource } from 'typeorm';
 import type { CardholderSvcConfig } from '../config/config.schema';
-import { CardholderCommandConsumer } from './cardholder-command-consumer';
 import { Cardholder } from './cardholder.entity';
 import { kycMetrics } from './kyc-metrics';
 import { isFinalKyc, nextPollDelayMs, recordObservation, toKycStatus, type PollSchedule } from './kyc-state';
@@ -54,13 +53,16 @@ export class KycPoller implements OnApplicationBootstrap, BeforeApplicationShutd
   private loop?: Promise<void>;
   private wake?: () => void;
   private lastGauges = 0;
+  private readonly outbox: Outbox;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(KeySecureClient) private readonly keysecure: KeySecureClient,
     @InjectAppConfig() private readonly config: CardholderSvcConfig,
-    @Inject(CardholderCommandConsumer) private readonly consumer: CardholderCommandConsumer,
+    @Inject(KafkaCommandTransport) transport: Pick<KafkaCommandTransport, 'relay'>,
   ) {
+    // This process's relay, so a committed change is published at once (no relay: the next poll of another).
+    this.outbox = transport.relay?.outbox ?? new Outbox();
     this.schedule = { initialMs: config.KYC_POLL_INITIAL_MS, maxMs: config.KYC_POLL_MAX_MS };
     const meta = dataSource.getMetadata(Cardholder);
     this.table = meta.schema ? `"${meta.schema}"."${meta.tableName}"` : `"${meta.tableName}"`;
@@ -132,8 +134,8 @@ export class KycPoller implements OnApplicationBootstrap, BeforeApplicationShutd
       const row = await findCardholderByUniqueNo(this.keysecure, claim.cardholderUniqueNo, callOptions).catch(() => undefined);
       failReason = row?.fail_reason ?? null;
     }
-    const outbox = this.consumer.outbox ?? new Outbox();
-    const outcome = await this.dataSource.transaction(async (tx): Promise<PollOutcome> => {
+    // outbox.transaction wakes the relay once the change has committed.
+    return this.outbox.transaction(this.dataSource, async (tx): Promise<PollOutcome> => {
       const row = await tx.getRepository(Cardholder).findOne({
         where: { cardholderUniqueNo: claim.cardholderUniqueNo },
         lock: { mode: 'pessimistic_write' },
@@ -158,14 +160,12 @@ export class KycPoller implements OnApplicationBootstrap, BeforeApplicationShutd
         { cardholderUniqueNo: row.cardholderUniqueNo, cardholderNo: row.cardholderNo, status, failReason, source: 'poll' },
         this.schedule,
       );
-      await outbox.add(
+      await this.outbox.add(
         tx,
-        events.map((event) => ({ topic: this.consumer.eventsTopic, key: row.cardholderUniqueNo, event })),
+        events.map((event) => ({ topic: this.config.CARDHOLDER_EVENTS_TOPIC, key: row.cardholderUniqueNo, event })),
       );
       return 'changed';
     });
-    if (outcome === 'changed') this.consumer.transport.relay?.wake();
-    return outcome;
   }
 
   private async backOff(claim: PollClaim): Promise<void> {
