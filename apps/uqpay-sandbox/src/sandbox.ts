@@ -125,6 +125,13 @@ const MUTATING = new Set(['card.activate', 'card.status.update']);
 /** No-PIN amount ranges by currency (Docs v1.6 guide/pin-and-no-pin-payments). */
 const NO_PIN_MAX: Record<string, number> = { USD: 2000, SGD: 2600 };
 
+/** HTTP status a fault answers with; 0 when it withholds the answer or drops the connection. */
+function faultStatus(fault: ActiveFault): number {
+  if (fault.kind === 'http_error') return fault.status ?? 503;
+  if (fault.kind === 'error') return fault.error?.status ?? 0;
+  return 0;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function header(req: FastifyRequest, name: string): string | undefined {
@@ -409,8 +416,17 @@ export async function startUqpaySandbox(
       handler: async (req, reply) => {
         state.calls[endpoint] = (state.calls[endpoint] ?? 0) + 1;
         const started = Date.now();
+        const sentKey = MUTATING.has(endpoint) ? header(req, 'x-idempotency-key') : undefined;
+        const record = (status: number, replay?: boolean) =>
+          state.logRequest({
+            endpoint,
+            idempotencyKey: sentKey,
+            status,
+            ...(replay ? { replay } : {}),
+          });
         const before = faults.pick(endpoint, 'before');
         if (before && (await applyFault(before, req, reply))) {
+          record(faultStatus(before));
           options.log('call', { endpoint, fault: before.kind, ms: Date.now() - started });
           return reply;
         }
@@ -441,6 +457,7 @@ export async function startUqpaySandbox(
               // Identity Gateway quirk: in-flight duplicate → 400 legacy body whose code says 200.
               if (!entry.response)
                 throw new UqpayApiFailure(400, { code: 200, message: 'request is processing' });
+              record(entry.response.status, true);
               options.log('call', {
                 endpoint,
                 replay: true,
@@ -477,6 +494,7 @@ export async function startUqpaySandbox(
             }
             fresh.response = { status: 200, body: payload };
             if (after && after.kind !== 'latency' && (await applyFault(after, req, reply))) {
+              record(faultStatus(after));
               options.log('call', {
                 endpoint,
                 fault: after.kind,
@@ -498,6 +516,7 @@ export async function startUqpaySandbox(
           status = err.httpStatus;
           payload = err.body;
         }
+        record(status);
         options.log('call', { endpoint, status, ms: Date.now() - started });
         return reply.code(status).send(payload);
       },

@@ -39,6 +39,14 @@ export interface WebhookRecord {
   lastError: string | null;
 }
 
+export interface RequestRecord {
+  endpoint: string;
+  idempotencyKey?: string;
+  /** 0 when the answer was withheld or the connection dropped by a fault */
+  status: number;
+  replay?: boolean;
+}
+
 export interface IdempotencyEntry {
   fingerprint: string;
   storedAt: number;
@@ -54,7 +62,14 @@ export class SandboxState {
   activations: Record<string, number> = {};
   calls: Record<string, number> = {};
   webhooks: WebhookRecord[] = [];
+  /** Last 1000 API requests: endpoint, idempotency key sent, HTTP status answered (0 = no answer). */
+  requests: RequestRecord[] = [];
   tokensIssued = 0;
+
+  logRequest(record: RequestRecord): void {
+    this.requests.push(record);
+    if (this.requests.length > 1000) this.requests.shift();
+  }
 
   reset(): void {
     this.cards.clear();
@@ -63,6 +78,7 @@ export class SandboxState {
     this.activations = {};
     this.calls = {};
     this.webhooks = [];
+    this.requests = [];
     this.tokensIssued = 0;
   }
 
@@ -72,6 +88,7 @@ export class SandboxState {
       activations: { ...this.activations },
       calls: { ...this.calls },
       webhooks: this.webhooks.map((w) => ({ ...w })),
+      requests: this.requests.map((r) => ({ ...r })),
       tokensIssued: this.tokensIssued,
       idempotencyKeys: this.idempotency.size,
     };
@@ -86,6 +103,7 @@ export interface SandboxSnapshot {
   /** Calls per endpoint name, faulted ones included. */
   calls: Record<string, number>;
   webhooks: WebhookRecord[];
+  requests: RequestRecord[];
   tokensIssued: number;
   idempotencyKeys: number;
 }
