@@ -149,7 +149,7 @@ export class CommandDriver {
     stalledChains: [],
     secrets: { cvv: new Set(), pin: new Set() },
   };
-  private readonly publicKey = loadDevKeyPair().publicKey;
+  private readonly publicKey = loadDevKeyPair().publicKeyPem;
   private cardLastNos = new Map<string, string>();
 
   constructor(

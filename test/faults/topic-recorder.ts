@@ -55,7 +55,7 @@ export class LiveRecorder {
 
   async start(): Promise<void> {
     const kafka = new Kafka({ brokers: this.brokers, clientId: 'faults-live', logLevel: logLevel.NOTHING });
-    const consumer = kafka.consumer({ groupId: this.groupId, sessionTimeoutMs: 10_000 });
+    const consumer = kafka.consumer({ groupId: this.groupId, sessionTimeout: 10_000 });
     this.consumer = consumer;
     // A crash that kafkajs does not restart itself (broker away too long): build a new consumer.
     consumer.on(consumer.events.CRASH, (event: any) => {
