@@ -79,9 +79,51 @@ function isWeakPin(pin: string): boolean {
   return false;
 }
 
+/** Sends through a producer that is rebuilt after repeated failures (a broker restart can leave an
+ * idempotent kafkajs producer stuck on stale sequence numbers). */
+export class ResilientProducer {
+  private producer?: Producer;
+  failures = 0;
+  rebuilt = 0;
+  constructor(private readonly make: () => Producer) {}
+
+  private async current(): Promise<Producer> {
+    if (!this.producer) {
+      const p = this.make();
+      await p.connect();
+      this.producer = p;
+    }
+    return this.producer;
+  }
+
+  async send(topic: string, key: string, value: string, headers: Record<string, string> = {}): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const p = await this.current();
+        await p.send({ topic, acks: -1, messages: [{ key, value, headers }] });
+        return;
+      } catch (error) {
+        this.failures += 1;
+        if (attempt > 300) throw error;
+        if (attempt % 5 === 0) {
+          const old = this.producer;
+          this.producer = undefined;
+          this.rebuilt += 1;
+          await old?.disconnect().catch(() => undefined);
+        }
+        await sleep(500);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.producer?.disconnect().catch(() => undefined);
+  }
+}
+
 export interface DriverOptions {
   run: string;
-  producer: Producer;
+  producer: ResilientProducer;
   gatewayUrl: string;
   gatewayApiKey: string;
   sandboxUrl: string;
@@ -160,21 +202,10 @@ export class CommandDriver {
   // --- sending -------------------------------------------------------------------------------------
 
   private async publish(command: { id: string; type: string }, value: string, key: string): Promise<void> {
-    const topic = topicForCommand(command.type as CommandType);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.o.producer.send({
-          topic,
-          acks: -1,
-          messages: [{ key, value, headers: { 'content-type': 'application/cloudevents+json' } }],
-        });
-        return;
-      } catch (error) {
-        // Broker away: send the very same record again (same id), as any producer would.
-        if (attempt > 200) throw error;
-        await sleep(500);
-      }
-    }
+    // Broker away: the very same record (same id) is sent again, as any producer would.
+    await this.o.producer.send(topicForCommand(command.type as CommandType), key, value, {
+      'content-type': 'application/cloudevents+json',
+    });
   }
 
   private async sendKafka(type: CommandType, data: Record<string, unknown>): Promise<string> {
@@ -241,11 +272,25 @@ export class CommandDriver {
     return this.sendKafka(type, data);
   }
 
+  /** What each running script waits for, for progress lines. */
+  readonly waiting = new Map<string, string>();
+
   private async result(commandId: string | undefined, what: string): Promise<RecordedMessage | undefined> {
     if (!commandId) return undefined;
+    this.waiting.set(commandId, what);
     const found = await this.seen.until(() => this.seen.results.get(commandId)?.[0], this.o.stepTimeoutMs);
+    this.waiting.delete(commandId);
     if (!found) throw new StalledChain(`${what}: no result for command ${commandId}`);
     return found;
+  }
+
+  private async state<T>(what: string, probe: () => T | undefined): Promise<T | undefined> {
+    this.waiting.set(what, what);
+    try {
+      return await this.seen.until(probe, this.o.stepTimeoutMs);
+    } finally {
+      this.waiting.delete(what);
+    }
   }
 
   private async succeeded(commandId: string | undefined, what: string): Promise<boolean> {
@@ -270,9 +315,8 @@ export class CommandDriver {
       if (!(await this.succeeded(applied, `${holder} kyc apply`))) return;
       if (rejected) return;
       const cardholderNo = this.seen.cardholderNo.get(holder)!;
-      const approved = await this.seen.until(
-        () => (this.seen.kycStatus.get(holder) === 'Approved' ? true : undefined),
-        this.o.stepTimeoutMs,
+      const approved = await this.state(`${holder} Approved`, () =>
+        this.seen.kycStatus.get(holder) === 'Approved' ? true : undefined,
       );
       if (!approved) throw new StalledChain(`${holder}: never Approved`);
       const cards = r() < 0.5 ? 2 : 1;
@@ -299,10 +343,10 @@ export class CommandDriver {
     if (!(await this.succeeded(applied, `${card} apply`))) return;
 
     const issued = type === 'Physical' ? 'ToActivate' : 'Activated';
-    const ready = await this.seen.until(() => {
+    const ready = await this.state(`${card} ${issued}`, () => {
       const s = this.seen.cardStatus.get(card);
       return s === issued || s === 'Fail' ? s : undefined;
-    }, this.o.stepTimeoutMs);
+    });
     if (!ready) throw new StalledChain(`${card}: never ${issued}`);
     if (ready === 'Fail') return;
 

@@ -6,11 +6,11 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { freePort, waitFor } from '../support';
 import { CallbackRelay } from './callback-relay';
-import { CommandDriver, Observations, prng } from './driver';
+import { CommandDriver, Observations, ResilientProducer, prng } from './driver';
 import { OwnKafka, OwnPostgres } from './infrastructure';
 import { malformedCommands, type MalformedRecord } from './malformed-commands';
 import { AppProcess, logPath } from './processes';
@@ -58,11 +58,26 @@ export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultSu
   const random = prng(options.seed);
   const scale = options.cycleScale ?? 1;
   const fuzzCount = options.fuzz ?? Math.max(20, Math.round(options.commands / 50));
-  const concurrency = options.concurrency ?? Math.max(4, Math.min(40, Math.round(options.commands / 50)));
+  const concurrency = options.concurrency ?? Math.max(10, Math.min(60, Math.round(options.commands / 30)));
   log(`run ${runId}: ${options.commands} commands, seed ${options.seed}, ${fuzzCount} malformed, concurrency ${concurrency}, logs in ${logDir}`);
 
   const teardown: (() => Promise<unknown>)[] = [];
   const processes: AppProcess[] = [];
+  let tornDown = false;
+  const tearDown = async () => {
+    if (tornDown) return;
+    tornDown = true;
+    await Promise.all(processes.map((p) => p.close().catch(() => undefined)));
+    for (const step of teardown.reverse()) await step().catch(() => undefined);
+    log('torn down');
+  };
+  // Ctrl-C / a CI timeout: still stop the broker, Postgres and every app we started.
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`${signal}: tearing down`);
+    void tearDown().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     // --- infrastructure ---------------------------------------------------------------------------
     const pg = await OwnPostgres.create(logDir);
@@ -142,14 +157,15 @@ export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultSu
     recorder.onRecord((r) => seen.accept(r));
     await recorder.start();
     teardown.push(() => recorder.stop());
-    const producer: Producer = new Kafka({
-      brokers,
-      clientId: 'faults-driver',
-      logLevel: logLevel.NOTHING,
-      retry: { retries: 3, initialRetryTime: 300 },
-    }).producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    teardown.push(() => producer.disconnect().catch(() => undefined));
+    const producer = new ResilientProducer(() =>
+      new Kafka({
+        brokers,
+        clientId: 'faults-driver',
+        logLevel: logLevel.NOTHING,
+        retry: { retries: 3, initialRetryTime: 300 },
+      }).producer({ idempotent: true, maxInFlightRequests: 1 }),
+    );
+    teardown.push(() => producer.close());
 
     const driver = new CommandDriver(
       {
@@ -195,10 +211,7 @@ export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultSu
           if (fuzzSent) return;
           fuzzSent = true;
           for (const m of malformed)
-            await producer.send({ topic: m.topic, messages: [{ key: m.key, value: m.value }] }).catch(async () => {
-              await sleep(1000);
-              await producer.send({ topic: m.topic, messages: [{ key: m.key, value: m.value }] });
-            });
+            await producer.send(m.topic, m.key, m.value);
         },
       },
       { at: 28, name: 'SIGKILL cardholder-svc, restart', act: () => restart(holderSvc) },
@@ -256,12 +269,19 @@ export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultSu
     let running = 0;
     let index = 0;
     const scripts: Promise<void>[] = [];
+    const progress = setInterval(() => {
+      const waits = [...driver.waiting.values()];
+      log(
+        `progress: scripts ${index} (running ${running}), commands ${driver.stats.sent.length}, results ${seen.results.size}, ` +
+          `producer failures ${producer.failures} (rebuilt ${producer.rebuilt}), waiting ${waits.length}${waits.length ? `: ${waits.slice(0, 3).join('; ')}` : ''}`,
+      );
+    }, 10_000);
+    teardown.push(async () => clearInterval(progress));
     while (driver.stats.sent.length + running * 4 < options.commands) {
       while (running >= concurrency) await sleep(100);
       running += 1;
       scripts.push(driver.cardholderScript(index++).finally(() => (running -= 1)));
       await sleep(spacingMs);
-      if (index % 25 === 0) log(`scripts started ${index}, commands sent ${driver.stats.sent.length}, running ${running}`);
     }
     await Promise.all(scripts);
     driving = false;
@@ -365,9 +385,9 @@ export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultSu
     }
     return { passed, lines, table, workDir };
   } finally {
-    await Promise.all(processes.map((p) => p.close().catch(() => undefined)));
-    for (const step of teardown.reverse()) await step().catch(() => undefined);
-    log('torn down');
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await tearDown();
   }
 }
 
@@ -380,8 +400,7 @@ function safeRead(file: string): string {
 }
 
 async function pgDump(pg: OwnPostgres): Promise<string> {
-  const bin = readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a))[0];
-  const dumpExe = `/usr/lib/postgresql/${bin}/bin/pg_dump`;
+  const dumpExe = path.join(pg.bin, 'pg_dump');
   const { stdout } = await run$(dumpExe, ['-h', '127.0.0.1', '-p', String(pg.port), '-U', 'postgres', '-d', 'issuing_bridge'], {
     maxBuffer: 1024 * 1024 * 1024,
   });

@@ -1,7 +1,7 @@
 // The suite's own Kafka broker and Postgres cluster, so stopping and restarting them disturbs nobody
 // else on the machine (the shared broker on 9092 and the system Postgres on 5432 are never touched).
-import { execFile, spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -16,10 +16,9 @@ function isRoot(): boolean {
 function newestPostgresBin(): string {
   const base = '/usr/lib/postgresql';
   const versions = existsSync(base)
-    ? require('node:fs')
-        .readdirSync(base)
-        .filter((v: string) => /^\d+$/.test(v))
-        .sort((a: string, b: string) => Number(b) - Number(a))
+    ? readdirSync(base)
+        .filter((v) => /^\d+$/.test(v))
+        .sort((a, b) => Number(b) - Number(a))
     : [];
   if (versions.length === 0) throw new Error(`no Postgres found under ${base} (need initdb, pg_ctl)`);
   return path.join(base, versions[0], 'bin');
@@ -28,7 +27,7 @@ function newestPostgresBin(): string {
 /** A throwaway Postgres cluster (initdb into a temp dir, trust auth, its own port). */
 export class OwnPostgres {
   readonly dir: string;
-  private readonly bin = newestPostgresBin();
+  readonly bin = newestPostgresBin();
   private constructor(
     readonly port: number,
     readonly logFile: string,
@@ -78,10 +77,10 @@ export class OwnPostgres {
 }
 
 function uid(user: string): number {
-  return Number(require('node:child_process').execFileSync('id', ['-u', user]).toString().trim());
+  return Number(execFileSync('id', ['-u', user]).toString().trim());
 }
 function gid(user: string): number {
-  return Number(require('node:child_process').execFileSync('id', ['-g', user]).toString().trim());
+  return Number(execFileSync('id', ['-g', user]).toString().trim());
 }
 
 /**
