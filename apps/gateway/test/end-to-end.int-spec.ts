@@ -7,7 +7,14 @@ import {
   startKeySecureSandbox,
   type RunningSandbox,
 } from '../../keysecure-sandbox/src/sandbox';
-import { startService, waitFor, type ServiceProcess } from '../../../test/support';
+import {
+  ensureDatabase,
+  queryDatabase,
+  startService,
+  TEST_DATABASE_URL,
+  waitFor,
+  type ServiceProcess,
+} from '../../../test/support';
 import { call } from './support/http';
 import { TopicTap } from './support/topic-tap';
 
@@ -27,9 +34,18 @@ const T = {
 };
 const API_KEY = 'e2e-key-0001-secret';
 const auth = { authorization: `Bearer ${API_KEY}` };
+// A database of this run: every fresh sandbox numbers its cards from 1 again, so card_no values of
+// an earlier run left in a shared `card` schema would collide with this run's.
+const DATABASE_NAME = `ib_e2e_${run}`;
+const databaseUrl = (() => {
+  const url = new URL(TEST_DATABASE_URL);
+  url.pathname = `/${DATABASE_NAME}`;
+  return url.toString();
+})();
 const keysecure = {
   KEYSECURE_API_KEY: SANDBOX_DEFAULT_API_KEY,
   KEYSECURE_API_SECRET: SANDBOX_DEFAULT_API_SECRET,
+  DATABASE_URL: databaseUrl,
 };
 
 describe('end to end over HTTP: cardholder → Approved → physical card → activate → freeze', () => {
@@ -47,11 +63,24 @@ describe('end to end over HTTP: cardholder → Approved → physical card → ac
       const tails = services
         .map(
           (s) =>
-            `--- ${s.app}\n${(s.output().stdout + s.output().stderr).split('\n').slice(-15).join('\n')}`,
+            `--- ${s.app}\n${(s.output().stdout + s.output().stderr)
+              .split('\n')
+              .filter((line) => !line.includes('"level":30') && !line.includes('KycPoller'))
+              .slice(-15)
+              .join('\n')}`,
         )
         .join('\n');
-      const seen = tap.records.map((r) => `${r.topic} ${String(r.json.type)}`).join('\n');
-      throw new Error(`${error.message}\n--- records\n${seen}\n${tails}`);
+      const seen = tap.records
+        .map(
+          (r) => `${r.topic} ${String(r.json.type)} ${JSON.stringify(r.json.data).slice(0, 300)}`,
+        )
+        .join('\n');
+      const provider = [...(sandbox?.state.cards.values() ?? [])]
+        .map((c) => `${c.card_unique_no} ${c.card_no} ${c.status}`)
+        .join('\n');
+      throw new Error(
+        `${error.message}\n--- records\n${seen}\n--- sandbox cards\n${provider}\n${tails}`,
+      );
     });
   const get = (path: string, field: string, value: string) =>
     until(`${path} ${field}=${value}`, async () => {
@@ -66,6 +95,7 @@ describe('end to end over HTTP: cardholder → Approved → physical card → ac
   const succeeded = (commandId: string) => get(`/v1/commands/${commandId}`, 'status', 'succeeded');
 
   beforeAll(async () => {
+    await ensureDatabase(databaseUrl);
     await admin.connect();
     await admin.createTopics({
       waitForLeaders: true,
@@ -142,6 +172,7 @@ describe('end to end over HTTP: cardholder → Approved → physical card → ac
     await tap.stop();
     await admin.deleteTopics({ topics: Object.values(T) }).catch(() => undefined);
     await admin.disconnect();
+    await queryDatabase(`DROP DATABASE IF EXISTS "${DATABASE_NAME}" WITH (FORCE)`);
   });
 
   it('every GET shows the right state, and the sandbox’s callbacks reach card-svc through the gateway', async () => {
