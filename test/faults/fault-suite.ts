@@ -245,10 +245,12 @@ export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultSu
     let driving = true;
     let lastFaultEndedAt = Date.now();
     const faultLoop = (async () => {
-      for (let cycle = 0; driving || !fuzzSent; cycle++) {
+      // At least one whole cycle; then until the last script has started (its tail runs fault-free,
+      // which is what the recovery time measures).
+      for (let cycle = 0; cycle === 0 || driving; cycle++) {
         const cycleStart = Date.now();
         for (const s of steps) {
-          if (!driving && fuzzSent) break;
+          if (!driving && cycle > 0) break;
           const wait = cycleStart + s.at * scale * 1000 - Date.now();
           if (wait > 0) await sleep(wait);
           const t = Date.now();
@@ -283,11 +285,12 @@ export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultSu
       scripts.push(driver.cardholderScript(index++).finally(() => (running -= 1)));
       await sleep(spacingMs);
     }
-    await Promise.all(scripts);
     driving = false;
-    log(`all scripts done in ${((Date.now() - started) / 1000).toFixed(0)} s: ${driver.stats.sent.length} commands`);
+    log(`all ${index} scripts started; faults stop after the current step (and the first whole cycle)`);
     await faultLoop;
     await admin(undefined, 'DELETE');
+    await Promise.all(scripts);
+    log(`all scripts done in ${((Date.now() - started) / 1000).toFixed(0)} s: ${driver.stats.sent.length} commands`);
 
     // --- settle ---------------------------------------------------------------------------------------
     const ids = () => new Set(driver.stats.sent.map((s) => s.id));
