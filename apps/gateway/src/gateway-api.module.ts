@@ -10,8 +10,6 @@ import { CardDataSealer } from './commands/card-data-sealer';
 import { CommandIntake } from './commands/command-intake';
 import { CommandsController } from './commands/commands.controller';
 import type { GatewayConfig } from './config/config.schema';
-import { SwaggerDocs } from './docs/swagger-docs';
-import { RawJsonBody } from './http/raw-json-body';
 import { GatewayPublisher } from './kafka/gateway-publisher';
 import { ReadModelConsumer } from './read-model/read-model-consumer';
 import { ReadModelProjector } from './read-model/read-model-projector';
@@ -47,8 +45,6 @@ import { StatusController } from './read-model/status.controller';
     ReadModelProjector,
     ReadModelQueries,
     ReadModelConsumer,
-    RawJsonBody,
-    SwaggerDocs,
   ],
 })
 export class GatewayApiModule {}

@@ -17,7 +17,13 @@ export interface BootstrapOptions<S extends z.ZodType<BaseConfig, unknown>> {
   configSchema: S;
   /** Config key holding the HTTP port, e.g. `CARD_SVC_PORT`. */
   portVariable: keyof z.output<S> & string;
-  /** Extra set-up before listening (global pipes, Swagger, ...). */
+  /**
+   * Keep each request body's exact bytes as `req.rawBody` (Buffer; read it through Nest's
+   * `RawBodyRequest<FastifyRequest>`), e.g. to verify a signature computed over the body as sent.
+   * Body parsers registered in `configure` with `app.useBodyParser` get it too.
+   */
+  rawBody?: boolean;
+  /** Extra set-up before listening (global pipes, body parsers, Swagger, ...). */
   configure?: (app: NestFastifyApplication, config: z.output<S>) => void | Promise<void>;
   /** Longest a graceful shutdown may take before the process exits anyway. */
   shutdownTimeoutMs?: number;
@@ -54,6 +60,7 @@ export async function bootstrapService<S extends z.ZodType<BaseConfig, unknown>>
     app = await NestFactory.create<NestFastifyApplication>(appModule, fastifyAdapter(), {
       bufferLogs: true,
       abortOnError: false,
+      rawBody: options.rawBody ?? false,
     });
   } catch (error) {
     earlyLogger(options.serviceName).fatal(

@@ -1,10 +1,18 @@
-import { Controller, HttpCode, HttpException, Logger, Post, Req } from '@nestjs/common';
+import {
+  Controller,
+  HttpCode,
+  HttpException,
+  Logger,
+  Post,
+  Req,
+  type RawBodyRequest,
+} from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 import { Counter } from 'prom-client';
 import { verifyKeySecureCallback, type KeySecureCallbackBody } from '@issuing-bridge/keysecure';
 import { InjectAppConfig } from '@issuing-bridge/platform';
 import type { GatewayConfig } from '../config/config.schema';
-import type { RequestWithRawBody } from '../http/raw-json-body';
 import { CallbackInbox } from './callback-inbox';
 
 export interface CallbackAnswer {
@@ -41,7 +49,7 @@ export class CallbacksController {
 
   @Post('keysecure')
   @HttpCode(200)
-  async keysecure(@Req() req: RequestWithRawBody): Promise<CallbackAnswer> {
+  async keysecure(@Req() req: RawBodyRequest<FastifyRequest>): Promise<CallbackAnswer> {
     if (req.rawBody === undefined) {
       throw this.refuse('malformed', REFUSED.malformed, 'Content-Type: must be application/json');
     }
