@@ -37,6 +37,21 @@ export async function createBenchTopics(prefix: string): Promise<BenchTopics> {
   return topics;
 }
 
+/** The baseline gate's input topic, with the cardholder command topic's partition count. */
+export async function createGateTopic(name: string): Promise<string> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic: name, numPartitions: TOPIC_PARTITIONS[TOPICS.cardholderCommands], replicationFactor: 1 }],
+    });
+  } finally {
+    await admin.disconnect();
+  }
+  return name;
+}
+
 export async function deleteTopics(names: string[]): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();

@@ -13,6 +13,9 @@ import { kafkaCeiling, postgresCeiling, rateSeconds } from './ceiling';
 import { renderChart } from './chart';
 import { type ChildService, setProviderLatency, startSandbox } from './environment';
 import { ProcSampler, type ProcessUsage } from './proc-stats';
+import { TOPICS, TOPIC_PARTITIONS } from '@issuing-bridge/contracts';
+import { SequentialGate } from './sequential-gate';
+import { breakdown, scrape, type TimingBreakdown } from './service-metrics';
 import { startStack, type ServiceStack } from './stack';
 import {
   EventCollector,
@@ -64,6 +67,8 @@ export interface ModeRun extends RunResult {
   workload: 'echo' | 'kyc' | 'mixed';
   providerLatencyMs: number | null;
   processes: ProcessUsage[];
+  /** From the services' /metrics: engine handling time and provider call time during this run. */
+  timing?: TimingBreakdown[];
 }
 
 /** Runs `fn` while sampling the processes, and tags the result. */
@@ -79,8 +84,13 @@ async function measured(
   sampler.watch('kafka-broker', runningBrokerPid());
   sampler.watch('bench', process.pid);
   sampler.start();
+  const services = watch.filter((s) => s.name.endsWith('-svc'));
+  const before = await Promise.all(services.map((s) => scrape(s)));
   const result = await fn();
-  return { ...result, mode, workload, providerLatencyMs: latency, processes: sampler.stop() };
+  const processes = sampler.stop();
+  const after = await Promise.all(services.map((s) => scrape(s)));
+  const timing = services.map((s, i) => breakdown(s.name, before[i]!, after[i]!));
+  return { ...result, mode, workload, providerLatencyMs: latency, processes, timing };
 }
 
 /** A collector and a producer per stack: a producer that knew a deleted topic fails its metadata refresh. */
@@ -115,16 +125,24 @@ export async function runBenchmark(options: BenchOptions): Promise<{ file: strin
       for (const r of ceiling.runs) runs.push({ ...r, mode: 'ceiling', workload: 'echo', providerLatencyMs: null, processes: ceiling.processes });
       postgres = await postgresCeiling(`${run}_pg`, options.quick ? 300 : 5000);
 
-      // 2. baseline: the real cardholder-svc, one command in flight (see docs/benchmark.md)
-      log('baseline: cardholder-svc with CARDHOLDER_MAX_IN_FLIGHT=1');
-      const base = await startStack({ id: `${run}.base`, sandboxUrl: sandbox.baseUrl, withCardSvc: false, cardholderEnv: { CARDHOLDER_MAX_IN_FLIGHT: '1' } });
+      // 2. baseline: the real cardholder-svc behind a per-partition sequential driver (see SequentialGate)
+      log('baseline: cardholder-svc, one command at a time per partition (SequentialGate)');
+      const base = await startStack({ id: `${run}.base`, sandboxUrl: sandbox.baseUrl, withCardSvc: false, gate: true });
       try {
         await withCollector(base, `${run}.base`, async (collector, producer) => {
-          for (const latency of options.latencies) {
-            await setProviderLatency(sandbox, latency);
-            const n = Math.min(options.n, latency === 0 ? 600 : 200);
-            runs.push(await measured('baseline', 'kyc', latency, [...base.services, sandbox], () =>
-              runLoad(`baseline kyc ${latency}ms max`, producer, collector, kycCommands(base.topics, `${run}b${latency}`, n), 'max', 120_000)));
+          const gateTopic = base.gateTopic!;
+          const gate = new SequentialGate(gateTopic, () => base.topics.cardholderCommands, TOPIC_PARTITIONS[TOPICS.cardholderCommands], `bench.${run}.gate`, collector);
+          await gate.start();
+          try {
+            for (const latency of options.latencies) {
+              await setProviderLatency(sandbox, latency);
+              const n = Math.min(options.n, latency === 0 ? 1000 : 300);
+              const commands = kycCommands(base.topics, `${run}b${latency}`, n).map((c) => ({ ...c, topic: gateTopic }));
+              runs.push(await measured('baseline', 'kyc', latency, [...base.services, sandbox], () =>
+                runLoad(`baseline kyc ${latency}ms max`, producer, collector, commands, 'max', 120_000)));
+            }
+          } finally {
+            await gate.stop();
           }
         });
       } finally {
@@ -137,7 +155,7 @@ export async function runBenchmark(options: BenchOptions): Promise<{ file: strin
       try {
         await withCollector(prod, `${run}.prod`, async (collector, producer) => {
           await setProviderLatency(sandbox, 0);
-          const pool = await prepareCardPool(prod.topics, producer, collector, run, options.quick ? 10 : 100);
+          const pool = await prepareCardPool(prod.topics, producer, collector, run, options.quick ? 10 : 100, options.quick ? 10_000 : 30_000);
           log(`card pool: ${pool.cardholderNos.length} cardholders, ${pool.cardUniqueNos.length} activated cards`);
           const watch = [...prod.services, sandbox];
           for (const latency of options.latencies) {
@@ -212,11 +230,12 @@ export function ratios(runs: ModeRun[]) {
 function table(runs: ModeRun[], r: Record<string, number | null>, pg?: { commitsPerSecond: number; connections: number }): string {
   const rows = runs.map((x) => {
     const cpu = x.processes.filter((p) => p.name !== 'bench').map((p) => `${p.name.replace('keysecure-', '')} ${p.cpuCores}`).join(', ');
-    return `| ${x.mode} | ${x.workload} | ${x.providerLatencyMs ?? '-'} | ${x.rate} | ${x.completed}/${x.sent} | ${x.throughput} | ${x.latencyMs.p50} | ${x.latencyMs.p90} | ${x.latencyMs.p99} | ${x.latencyMs.max} | ${cpu} |`;
+    const handling = (x.timing ?? []).filter((t) => t.commandsHandled > 0).map((t) => `${t.service} ${t.meanHandlingMs}`).join(', ') || '-';
+    return `| ${x.mode} | ${x.workload} | ${x.providerLatencyMs ?? '-'} | ${x.rate} | ${x.completed}/${x.sent} | ${x.throughput} | ${x.latencyMs.p50} | ${x.latencyMs.p90} | ${x.latencyMs.p99} | ${x.latencyMs.max} | ${handling} | ${cpu} |`;
   });
   return [
-    '| mode | workload | provider ms | rate | done/sent | cmd/s | p50 ms | p90 ms | p99 ms | max ms | CPU cores |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| mode | workload | provider ms | rate | done/sent | cmd/s | p50 ms | p90 ms | p99 ms | max ms | mean handling ms | CPU cores |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
     pg ? `Postgres ceiling (inbox + state + outbox row per transaction, ${pg.connections} connections): ${pg.commitsPerSecond} commits/s` : '',

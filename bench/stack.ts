@@ -3,6 +3,7 @@ import {
   type ChildService,
   createBenchDatabase,
   createBenchTopics,
+  createGateTopic,
   deleteTopics,
   dropBenchDatabase,
   startChild,
@@ -12,6 +13,8 @@ import {
 export interface ServiceStack {
   topics: BenchTopics;
   services: ChildService[];
+  /** The baseline's gate topic (cardholder command partitions), when asked for. */
+  gateTopic?: string;
   close(): Promise<void>;
 }
 
@@ -22,18 +25,21 @@ export interface StackOptions {
   withCardSvc: boolean;
   /** Extra cardholder-svc environment, e.g. CARDHOLDER_MAX_IN_FLIGHT=1 for the baseline. */
   cardholderEnv?: Record<string, string>;
+  /** Also create `<prefix>.gate` for the baseline's SequentialGate. */
+  gate?: boolean;
 }
 
 export async function startStack(options: StackOptions): Promise<ServiceStack> {
   const prefix = `bench.${options.id}`;
   const database = `issuing_bridge_bench_${options.id.replace(/[^a-z0-9_]/gi, '_')}`;
   const topics = await createBenchTopics(prefix);
+  const gateTopic = options.gate ? await createGateTopic(`${prefix}.gate`) : undefined;
   const databaseUrl = await createBenchDatabase(database);
   const services: ChildService[] = [];
   const close = async () => {
     await Promise.all(services.map((s) => s.stop()));
     await dropBenchDatabase(database);
-    await deleteTopics(Object.values(topics));
+    await deleteTopics([...Object.values(topics), ...(gateTopic ? [gateTopic] : [])]);
   };
   const common = { DATABASE_URL: databaseUrl, KEYSECURE_BASE_URL: options.sandboxUrl };
   try {
@@ -70,5 +76,5 @@ export async function startStack(options: StackOptions): Promise<ServiceStack> {
     await close();
     throw e;
   }
-  return { topics, services, close };
+  return { topics, services, gateTopic, close };
 }

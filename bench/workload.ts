@@ -258,6 +258,7 @@ export async function prepareCardPool(
   collector: EventCollector,
   run: string,
   size: number,
+  activationTimeoutMs = 30_000,
 ): Promise<CardPool> {
   const cardholderNos: string[] = [];
   const activated = new Set<string>();
@@ -265,7 +266,7 @@ export async function prepareCardPool(
     if (e.type === EVENT_TYPES.cardholderKycApplied && typeof e.data?.cardholder_no === 'string') {
       cardholderNos.push(e.data.cardholder_no);
     }
-    if (e.type === EVENT_TYPES.cardStatusChanged && e.data?.after_status === 'Activated' && e.subject) {
+    if (e.type === EVENT_TYPES.cardStatusChanged && e.data?.after === 'Activated' && e.subject) {
       activated.add(e.subject);
     }
   });
@@ -275,7 +276,7 @@ export async function prepareCardPool(
     await new Promise((r) => setTimeout(r, 500)); // sandbox KYC: Pending → Approved after 2 × 50 ms
     const cards = cardholderNos.map((no, i) => cardApply(topics, `${run}P`, i, no));
     await runLoad('setup: cards', producer, collector, cards, 'max', 60_000);
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + activationTimeoutMs;
     while (activated.size < cards.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
   } finally {
     off();
