@@ -11,6 +11,8 @@ const WEAK_PIN = '987654';
 const SECRETS = [CVV, WRONG_CVV_RUN, PIN, WEAK_PIN];
 
 const rig = new CardSvcRig();
+// The SIGKILLed member sends no LeaveGroup: its partitions are handed over once its session ends.
+const FAST_TAKEOVER = { CARD_CONSUMER_SESSION_TIMEOUT_MS: '6000' };
 let sealed: Record<string, string>;
 
 const physicalAddress = {
@@ -28,7 +30,7 @@ const physicalAddress = {
 beforeAll(async () => {
   sealed = sealAll(SECRETS);
   await rig.start();
-  await rig.startService();
+  await rig.startService(FAST_TAKEOVER);
 }, 180_000);
 
 afterAll(async () => {
@@ -73,7 +75,7 @@ it('Must show 5: SIGKILL mid-apply, after the provider created the card → exac
   expect(await rig.query(`SELECT 1 FROM "card".cards WHERE card_unique_no = $1`, [cardUniqueNo])).toHaveLength(0);
   rig.sandbox.clearFaults();
 
-  await rig.startService();
+  await rig.startService(FAST_TAKEOVER);
   const applied = await rig.result(id, 60_000);
   expect(applied.value.type).toBe(EVENT_TYPES.cardApplied);
   await rig.waitStatus(cardUniqueNo, 'Activated');

@@ -4,7 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { CommandContext } from './command-context';
 import { COMMAND_REJECTED_TYPE } from './contracts-defaults';
 import { InboxEntry } from './entities';
-import { CommandAbandoned, isRetryable, isUniqueViolation } from './errors';
+import { CommandAbandoned, errorFields, isRetryable, isUniqueViolation } from './errors';
 import type { BusMessage } from './message-bus';
 import type { MessagingLogger, Outbox } from './outbox';
 import {
@@ -44,7 +44,10 @@ export interface CommandProcessorOptions {
   failureEventFor?: FailureEventBuilder;
   handlers: HandlerLookup;
   retry: RetryPolicy;
-  /** True once shutdown's grace period is over: retry waits give up and leave the command uncommitted. */
+  /**
+   * True once shutdown's grace period is over: retry waits give up, and no further engine or handler
+   * write (`ctx.complete`, failure, rejection) is made, so the command stays uncommitted for the next owner.
+   */
   abandoning: () => boolean;
   logger?: MessagingLogger;
 }
@@ -102,6 +105,7 @@ export class CommandProcessor {
     const hash = payloadHash(command);
     const handler = this.o.handlers(command.type);
     const outcome = await this.durably(message, async () => {
+      if (this.o.abandoning()) throw new CommandAbandoned(); // queued behind an abandoned command of its key
       const rows = await this.o.dataSource.getRepository(InboxEntry).find({ where: { commandId: command.id } });
       const same = rows.find((r) => r.payloadHash === hash);
       const replayFailed = same?.outcome === 'failed' && message.headers[REPLAY_HEADER] !== undefined;
@@ -143,6 +147,7 @@ export class CommandProcessor {
   ): Promise<CommandOutcome> {
     const deadline = new Date(started + this.o.retry.deadlineMs);
     for (let attempt = 1; ; attempt++) {
+      if (this.o.abandoning()) throw new CommandAbandoned();
       const ctx = new CommandContext(message, command, attempt, deadline, (fn) =>
         this.commit(message, command, hash, 'handled', fn, replay),
       );
@@ -154,17 +159,19 @@ export class CommandProcessor {
       } catch (thrown) {
         // Nest's default filter replaces errors with {status, message}; complete() kept the real one.
         const error = ctx.lastCompleteError ?? thrown;
+        // Shutdown gave this command up while the handler ran: record nothing, leave it for redelivery.
+        if (error instanceof CommandAbandoned || thrown instanceof CommandAbandoned || this.o.abandoning()) throw new CommandAbandoned();
         if (isUniqueViolation(error)) return 'duplicate'; // another instance recorded it first
         const retryable = isRetryable(error);
         const delay = Math.min(this.o.retry.maxDelayMs, this.o.retry.initialDelayMs * 2 ** (attempt - 1));
         const wait = Math.random() * delay; // full jitter
         if (retryable && Date.now() + wait < deadline.getTime()) {
-          this.o.logger?.warn('command attempt failed, retrying', { type: command.type, id: command.id, attempt, error: describe(error) });
+          this.o.logger?.warn({ msg: 'command attempt failed, retrying', commandId: command.id, type: command.type, attempt, err: errorFields(error) });
           await this.pause(wait);
           continue;
         }
         const reason: FailureReason = retryable ? 'provider_unavailable' : 'processing_error';
-        this.o.logger?.error('command failed for good', { type: command.type, id: command.id, attempt, reason, error: describe(error) });
+        this.o.logger?.error({ msg: 'command failed for good', commandId: command.id, type: command.type, attempt, reason, err: errorFields(error) });
         const failure = this.buildSafely('failureEventFor', () => (handler.failureEventFor ?? this.o.failureEventFor)?.(command, reason));
         await this.commit(message, command, hash, 'failed', async () => (failure ? [failure] : []), replay, reason);
         return 'failed';
@@ -176,7 +183,7 @@ export class CommandProcessor {
     try {
       return build();
     } catch (e) {
-      this.o.logger?.error(`${what} threw; continuing without its event`, { error: describe(e) });
+      this.o.logger?.error({ msg: `${what} threw; continuing without its event`, err: errorFields(e) });
       return undefined;
     }
   }
@@ -197,11 +204,13 @@ export class CommandProcessor {
       } catch (e) {
         if (e instanceof CommandAbandoned) return 'abandoned';
         if (isUniqueViolation(e)) return 'duplicate';
-        this.o.logger?.error('recording a command outcome failed; retrying', {
+        this.o.logger?.error({
+          msg: 'recording a command outcome failed; retrying',
           topic: message.topic,
           partition: message.partition,
           offset: message.offset,
-          error: describe(e),
+          attempt,
+          err: errorFields(e),
         });
         if (this.o.abandoning()) return 'abandoned';
         await sleep(Math.min(5_000, 100 * 2 ** Math.min(attempt, 6)));
@@ -245,12 +254,24 @@ export class CommandProcessor {
     replay: boolean,
     failureReason?: FailureReason,
   ): Promise<void> {
-    await this.o.dataSource.transaction(async (tx) => {
+    await this.unlessAbandoned(async (tx) => {
       const produced = (await fn(tx)) ?? [];
       await this.recordInbox(tx, command.id, hash, command.type, outcome, replay);
       const rows = this.toOutbox(message, produced);
       if (failureReason) rows.push(this.dlqCopy(message, failureReason));
       await this.o.outbox.add(tx, rows);
+    });
+  }
+
+  /**
+   * One transaction that is refused once shutdown abandoned in-flight work: checked before it starts
+   * and again just before COMMIT, so a handler that outlived the grace period writes nothing.
+   */
+  private async unlessAbandoned(work: (tx: EntityManager) => Promise<void>): Promise<void> {
+    if (this.o.abandoning()) throw new CommandAbandoned();
+    await this.o.dataSource.transaction(async (tx) => {
+      await work(tx);
+      if (this.o.abandoning()) throw new CommandAbandoned(); // rolls the transaction back
     });
   }
 
@@ -293,22 +314,12 @@ export class CommandProcessor {
         datacontenttype: 'application/json',
         data: { command_id: input.commandId ?? null, command_type: input.commandType ?? null, violations: input.violations },
       } satisfies CloudEventLike);
-    await this.o.dataSource.transaction(async (tx) => {
+    await this.unlessAbandoned(async (tx) => {
       await this.recordInbox(tx, r.id, r.hash, r.type, r.outcomeOverride ?? 'rejected', false);
       const rows = this.toOutbox(message, [event]);
       if (r.dlq) rows.push(this.dlqCopy(message, r.dlq));
       await this.o.outbox.add(tx, rows);
     });
     return r.outcomeOverride ?? 'rejected';
-  }
-}
-
-/** Error text for logs: class, code and message only (messages never carry secrets by our rules). */
-function describe(e: unknown): string {
-  if (e instanceof Error) return `${e.name}${(e as { code?: unknown }).code ? `(${String((e as { code?: unknown }).code)})` : ''}: ${e.message}`;
-  try {
-    return JSON.stringify(e);
-  } catch {
-    return String(e);
   }
 }

@@ -1,3 +1,4 @@
+import type { DataSource } from 'typeorm';
 import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
 /** Processed command ids. No schema here: each service's DataSource `schema` option places it. */
@@ -54,4 +55,26 @@ export class OutboxEntry {
   sentAt!: Date | null;
 }
 
+/**
+ * The engine's entities. They must be registered with the service's DataSource: import
+ * `MessagingModule.forFeature()` (Nest) or add them to the DataSource's `entities`.
+ */
 export const MESSAGING_ENTITIES = [InboxEntry, OutboxEntry];
+
+/** Fails fast, naming the fix, when the DataSource does not know the engine's entities. */
+export function requireMessagingEntities(dataSource: DataSource): void {
+  const missing = MESSAGING_ENTITIES.filter((entity) => {
+    try {
+      dataSource.getMetadata(entity);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length > 0) {
+    throw new Error(
+      `dataSource: entities ${missing.map((e) => e.name).join(', ')} are not registered; ` +
+        'import MessagingModule.forFeature() in the feature module (or add MESSAGING_ENTITIES to the DataSource entities)',
+    );
+  }
+}

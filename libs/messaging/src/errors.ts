@@ -31,9 +31,27 @@ export class CommandErrorsFilter implements RpcExceptionFilter<unknown> {
   }
 }
 
-/** Thrown by the engine's retry loop when shutdown abandons a command (it stays uncommitted). */
+/**
+ * Thrown once shutdown has abandoned in-flight work: by the retry wait, and by a late `ctx.complete`
+ * (nothing is written, the offset stays uncommitted, the next owner of the partition redelivers it).
+ */
 export class CommandAbandoned extends Error {
+  override readonly name = 'CommandAbandoned';
   constructor() {
     super('command abandoned at shutdown; it stays uncommitted and will be redelivered');
   }
+}
+
+/** The error as structured log fields: class, code and retryability. Never the payload. */
+export function errorFields(error: unknown): { name: string; code?: string; retryable: boolean; message?: string } {
+  if (typeof error !== 'object' || error === null) return { name: typeof error, retryable: false };
+  const e = error as { name?: unknown; code?: unknown; message?: unknown; constructor?: { name?: unknown } };
+  const name = typeof e.name === 'string' ? e.name : typeof e.constructor?.name === 'string' ? e.constructor.name : 'Object';
+  return {
+    name,
+    ...(e.code !== undefined && e.code !== null && { code: String(e.code) }),
+    retryable: isRetryable(error),
+    // Error texts carry rules, never values (see CONTRIBUTING "Secrets").
+    ...(typeof e.message === 'string' && { message: e.message }),
+  };
 }

@@ -1,13 +1,14 @@
 export * from './types';
 export * from './message-bus';
-export { KafkaJsMessageBus, kafkaBrokersFromEnv } from './kafkajs-bus';
+export { KafkaJsMessageBus, kafkaBrokersFromEnv, DEFAULT_FETCH_MAX_WAIT_MS } from './kafkajs-bus';
 export { PartitionOffsets } from './partition-offsets';
 export { KeyLanes } from './key-lanes';
-export { InboxEntry, OutboxEntry, MESSAGING_ENTITIES } from './entities';
+export { InboxEntry, OutboxEntry, MESSAGING_ENTITIES, requireMessagingEntities } from './entities';
+export { MessagingModule } from './messaging.module';
 export { messagingTablesUp, messagingTablesDown } from './migrations';
-export { Outbox, OutboxRelay, DEFAULT_OUTBOX_RETENTION_MS, type OutboxRelayOptions, type MessagingLogger } from './outbox';
+export { Outbox, OutboxRelay, DEFAULT_OUTBOX_RETENTION_MS, type OutboxRelayOptions, type MessagingLogger, type MessagingLogEntry } from './outbox';
 export { CommandContext } from './command-context';
-export { CommandErrorsFilter, isRetryable } from './errors';
+export { CommandAbandoned, CommandErrorsFilter, errorFields, isRetryable } from './errors';
 export { CommandProcessor, payloadHash, REPLAY_HEADER, type CommandOutcome, type RetryPolicy } from './command-processor';
 export { KafkaCommandTransport, DEFAULT_RETRY, type KafkaCommandTransportOptions } from './kafka-command-transport';
 export { consumerLiveness, consumerReadiness } from './health';

@@ -1,6 +1,10 @@
+import type { DynamicModule } from '@nestjs/common';
+import { TypeOrmModule, getRepositoryToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { MESSAGING_ENTITIES } from './entities';
 import { KafkaCommandTransport, type KafkaCommandTransportOptions } from './kafka-command-transport';
 import { KafkaJsMessageBus } from './kafkajs-bus';
+import { MessagingModule } from './messaging.module';
 import type { BusConsumer, BusProducer, ConsumerLifecycleEvent, ConsumerOptions, MessageBus, TopicPartitionOffset } from './message-bus';
 
 /** A fake bus: the only faked collaborator; lets the test fire kafkajs-like lifecycle events. */
@@ -26,9 +30,12 @@ class FakeBus implements MessageBus {
   }
 }
 
+/** A DataSource that knows the messaging entities (what MessagingModule.forFeature() arranges). */
+const registered = { getMetadata: () => ({ schema: 'svc', tableName: 'messaging_outbox' }) } as unknown as DataSource;
+
 function transport(bus: FakeBus, extra: Partial<KafkaCommandTransportOptions> = {}) {
   return new KafkaCommandTransport({
-    dataSource: {} as DataSource,
+    dataSource: registered,
     bus,
     topic: 't.commands',
     dlqTopic: 't.commands.dlq',
@@ -92,6 +99,31 @@ describe('KafkaCommandTransport consumer options', () => {
   });
 });
 
+describe('KafkaCommandTransport entity registration', () => {
+  it('refuses a DataSource without InboxEntry/OutboxEntry, naming the entities and MessagingModule.forFeature()', () => {
+    const bare = {
+      getMetadata: (target: { name: string }) => {
+        throw new Error(`No metadata for "${target.name}" was found.`);
+      },
+    } as unknown as DataSource;
+    for (const outboxRelay of [false, undefined] as const) {
+      expect(() => transport(new FakeBus(), { dataSource: bare, outboxRelay })).toThrow(
+        'dataSource: entities InboxEntry, OutboxEntry are not registered; import MessagingModule.forFeature()',
+      );
+    }
+  });
+
+  it('MessagingModule.forFeature() registers exactly the messaging entities with TypeORM', () => {
+    const feature = MessagingModule.forFeature();
+    const typeorm = feature.imports![0] as DynamicModule;
+    expect(typeorm.module).toBe(TypeOrmModule);
+    expect((typeorm.providers ?? []).map((p) => (p as { provide: unknown }).provide)).toEqual(
+      MESSAGING_ENTITIES.map((e) => getRepositoryToken(e)),
+    );
+    expect(feature.exports).toEqual([typeorm]);
+  });
+});
+
 describe('KafkaJsMessageBus consumer options', () => {
   // Creating a kafkajs consumer opens no connection, so this needs no broker.
   function kafkaConsumerConfig(options: ConsumerOptions) {
@@ -105,6 +137,11 @@ describe('KafkaJsMessageBus consumer options', () => {
     expect(
       kafkaConsumerConfig({ groupId: 'g', sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_500, rebalanceTimeoutMs: 20_000 }),
     ).toMatchObject({ groupId: 'g', sessionTimeout: 6_000, heartbeatInterval: 1_500, rebalanceTimeout: 20_000 });
+  });
+
+  it('waits at most 1 s per empty fetch by default (kafkajs: 5 s, which slows shutdown); maxWaitTimeMs overrides it', () => {
+    expect(kafkaConsumerConfig({ groupId: 'g' })).toMatchObject({ maxWaitTimeInMs: 1_000 });
+    expect(kafkaConsumerConfig({ groupId: 'g', maxWaitTimeMs: 250 })).toMatchObject({ maxWaitTimeInMs: 250 });
   });
 
   it('keeps heartbeats at a third of a short session when no interval is given', () => {

@@ -4,6 +4,8 @@ import { DLQ_OF } from '@issuing-bridge/contracts';
 import type { DataSource } from 'typeorm';
 import { CommandProcessor, type CommandOutcome, type RetryPolicy } from './command-processor';
 import { defaultParseCommand, defaultRejectionEventFor } from './contracts-defaults';
+import { requireMessagingEntities } from './entities';
+import { errorFields } from './errors';
 import { KafkaJsMessageBus, kafkaBrokersFromEnv } from './kafkajs-bus';
 import { KeyLanes } from './key-lanes';
 import type { BusConsumer, BusMessage, ConsumerLifecycleEvent, ConsumerTimingOptions, MessageBus } from './message-bus';
@@ -34,7 +36,11 @@ export interface KafkaCommandTransportOptions {
   /** Commands taken but not finished, over all keys and partitions (default 64). */
   maxInFlight?: number;
   retry?: Partial<RetryPolicy>;
-  /** How long shutdown waits for in-flight commands (default 10 s). */
+  /**
+   * How long shutdown waits for in-flight commands (default 10 s). After it, they are abandoned: a
+   * late `ctx.complete` throws `CommandAbandoned` and writes nothing, and their offsets stay
+   * uncommitted, so the next owner of the partition redelivers them.
+   */
   shutdownGraceMs?: number;
   /** How often finished offsets are committed (default 200 ms). */
   commitIntervalMs?: number;
@@ -46,6 +52,7 @@ export interface KafkaCommandTransportOptions {
   outboxRelay?: OutboxRelay | false;
   /** Read from the beginning when the group has no committed offset (default true). */
   fromBeginning?: boolean;
+  /** Default: Nest `Logger` named after the topic; gets structured entries (see `MessagingLogger`). */
   logger?: MessagingLogger;
 }
 
@@ -71,11 +78,14 @@ export class KafkaCommandTransport extends Server implements CustomTransportStra
   private assigned = false;
   private closing = false;
   private abandoning = false;
+  /** Set after shutdown's last commit: the consumer is gone, so late finishers commit nothing. */
+  private stopped = false;
   private commitTimer?: NodeJS.Timeout;
   private commitChain: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: KafkaCommandTransportOptions) {
     super();
+    requireMessagingEntities(options.dataSource);
     this.log = options.logger ?? new Logger(`KafkaCommandTransport:${options.topic}`);
     this.bus = options.bus ?? new KafkaJsMessageBus({ brokers: kafkaBrokersFromEnv() });
     this.maxInFlight = options.maxInFlight ?? 64;
@@ -181,7 +191,13 @@ export class KafkaCommandTransport extends Server implements CustomTransportStra
       try {
         ({ outcome, type } = await this.processor.process(message));
       } catch (e) {
-        this.log.error('command processing crashed; offset left uncommitted', { offset: message.offset, error: String(e) });
+        this.log.error({
+          msg: 'command processing crashed; offset left uncommitted',
+          topic: message.topic,
+          partition: message.partition,
+          offset: message.offset,
+          err: errorFields(e),
+        });
       } finally {
         messagingMetrics.inFlight.dec({ topic: message.topic });
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -205,7 +221,7 @@ export class KafkaCommandTransport extends Server implements CustomTransportStra
   }
 
   private scheduleCommit(): void {
-    if (this.commitTimer) return;
+    if (this.commitTimer || this.stopped) return;
     this.commitTimer = setTimeout(() => {
       this.commitTimer = undefined;
       void this.commitNow();
@@ -215,7 +231,7 @@ export class KafkaCommandTransport extends Server implements CustomTransportStra
   /** Commits each partition up to its lowest unfinished offset. Serialised; failures retried next time. */
   commitNow(): Promise<void> {
     this.commitChain = this.commitChain.then(async () => {
-      if (!this.consumer) return;
+      if (!this.consumer || this.stopped) return;
       const entries = [...this.partitions].flatMap(([partition, offsets]) => {
         const offset = offsets.toCommit();
         return offset === null ? [] : [{ partition, offsets, offset }];
@@ -232,7 +248,7 @@ export class KafkaCommandTransport extends Server implements CustomTransportStra
           }
         }
       } catch (e) {
-        this.log.warn('offset commit failed; will retry', { error: e instanceof Error ? e.message : String(e) });
+        this.log.warn({ msg: 'offset commit failed; will retry', topic: this.options.topic, err: errorFields(e) });
         this.scheduleCommit();
       }
     });
@@ -259,7 +275,7 @@ export class KafkaCommandTransport extends Server implements CustomTransportStra
         break;
       }
       case 'crash':
-        this.log.error('consumer crashed', { error: event.error.message, restart: event.restart });
+        this.log.error({ msg: 'consumer crashed', topic: this.options.topic, restart: event.restart, err: errorFields(event.error) });
         this.alive = false;
         this.assigned = false;
         break;
@@ -280,7 +296,12 @@ export class KafkaCommandTransport extends Server implements CustomTransportStra
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), grace)));
     if ((await Promise.race([this.lanes.whenIdle(), timedOut])) === 'timeout') {
-      this.log.warn('shutdown grace period over; abandoning in-flight commands (left uncommitted)', { inFlight: this.lanes.size });
+      this.log.warn({
+        msg: 'shutdown grace period over; abandoning in-flight commands (left uncommitted, redelivered to the next owner)',
+        topic: this.options.topic,
+        inFlight: this.lanes.size,
+        graceMs: grace,
+      });
       this.abandoning = true;
       await Promise.race([this.lanes.whenIdle(), new Promise((r) => setTimeout(r, 1_000))]);
     }
@@ -288,6 +309,7 @@ export class KafkaCommandTransport extends Server implements CustomTransportStra
     if (this.commitTimer) clearTimeout(this.commitTimer);
     this.commitTimer = undefined;
     await this.commitNow();
+    this.stopped = true;
     await this.consumer?.disconnect().catch(() => undefined);
     this.alive = false;
     await this.relay?.stop();

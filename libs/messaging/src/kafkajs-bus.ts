@@ -114,6 +114,9 @@ class KafkaJsProducer implements BusProducer {
   }
 }
 
+/** Fetch wait of the kafkajs adapter when `maxWaitTimeMs` is not given. */
+export const DEFAULT_FETCH_MAX_WAIT_MS = 1_000;
+
 /** kafkajs behind the MessageBus interface. */
 export class KafkaJsMessageBus implements MessageBus {
   private readonly kafka: Kafka;
@@ -129,6 +132,8 @@ export class KafkaJsMessageBus implements MessageBus {
         // kafkajs defaults to 3 s; a short session needs heartbeats at a third of it at most.
         heartbeatInterval: options.heartbeatIntervalMs ?? Math.min(3_000, Math.floor(sessionTimeout / 3)),
         rebalanceTimeout: options.rebalanceTimeoutMs ?? 60_000,
+        // kafkajs waits up to 5 s per empty fetch, and disconnect waits for the running fetch.
+        maxWaitTimeInMs: options.maxWaitTimeMs ?? DEFAULT_FETCH_MAX_WAIT_MS,
         allowAutoTopicCreation: false,
       }),
     );

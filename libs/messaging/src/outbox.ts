@@ -1,14 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { OutboxEntry } from './entities';
+import { OutboxEntry, requireMessagingEntities } from './entities';
+import { errorFields } from './errors';
 import type { BusProducer, MessageBus } from './message-bus';
 import { messagingMetrics } from './metrics';
 import type { OutboxMessage } from './types';
 
+/** One structured log line: `msg` plus fields (ids, counts, `err: {name, code, retryable}`), never a payload. */
+export interface MessagingLogEntry {
+  msg: string;
+  [field: string]: unknown;
+}
+
+/**
+ * Where the engine logs. Nest's `Logger` fits: with nestjs-pino as the app logger, an object's
+ * properties become top-level fields of the JSON line (a second argument would only be a context name).
+ */
 export interface MessagingLogger {
-  log(message: string, context?: unknown): void;
-  warn(message: string, context?: unknown): void;
-  error(message: string, context?: unknown): void;
+  log(entry: MessagingLogEntry): void;
+  warn(entry: MessagingLogEntry): void;
+  error(entry: MessagingLogEntry): void;
 }
 
 export const CLOUDEVENTS_CONTENT_TYPE = 'application/cloudevents+json';
@@ -102,6 +113,7 @@ export class OutboxRelay {
   readonly outbox: Outbox;
 
   constructor(private readonly options: OutboxRelayOptions) {
+    requireMessagingEntities(options.dataSource);
     const meta = options.dataSource.getMetadata(OutboxEntry);
     this.table = meta.schema ? `"${meta.schema}"."${meta.tableName}"` : `"${meta.tableName}"`;
     this.batchSize = options.batchSize ?? 200;
@@ -139,7 +151,7 @@ export class OutboxRelay {
     this.running = false;
     this.wakeUp?.();
     await this.loop;
-    await this.flush(flushTimeoutMs).catch((e) => this.options.logger?.warn('outbox flush failed', { error: String(e) }));
+    await this.flush(flushTimeoutMs).catch((e) => this.options.logger?.warn({ msg: 'outbox flush failed', err: errorFields(e) }));
     await this.producer?.disconnect();
   }
 
@@ -234,10 +246,10 @@ export class OutboxRelay {
         if (this.pruneIntervalMs > 0 && Date.now() - lastPrune >= this.pruneIntervalMs) {
           lastPrune = Date.now();
           const pruned = await this.pruneOnce();
-          if (pruned > 0) this.options.logger?.log('outbox rows pruned', { pruned, table: this.table });
+          if (pruned > 0) this.options.logger?.log({ msg: 'outbox rows pruned', pruned, table: this.table });
         }
       } catch (e) {
-        this.options.logger?.error('outbox relay round failed', { error: e instanceof Error ? e.message : String(e) });
+        this.options.logger?.error({ msg: 'outbox relay round failed', err: errorFields(e) });
       }
       if (published === 0 && this.running) await this.sleep();
     }

@@ -19,6 +19,10 @@ export const probe = {
   maxRunning: 0,
   /** Keys whose handler throws a retryable error while listed. */
   failingKeys: new Set<string>(),
+  /** Commands (by id) whose handler throws a non-retryable error (after its gate). */
+  brokenIds: new Set<string>(),
+  /** Errors thrown by `ctx.complete`, by command id. */
+  completeErrors: new Map<string, unknown>(),
   /** Commands (by id) that wait for their gate to open. */
   gates: new Map<string, { open: () => void; opened: Promise<void> }>(),
   schema: 'public',
@@ -27,6 +31,8 @@ export const probe = {
     this.running = 0;
     this.maxRunning = 0;
     this.failingKeys.clear();
+    this.brokenIds.clear();
+    this.completeErrors.clear();
     this.gates.clear();
   },
   gate(id: string) {
@@ -71,14 +77,26 @@ export class TestHandlers {
       if (gate) await gate.opened;
       if (cmd.data.sleepMs) await sleep(cmd.data.sleepMs); // stands in for the provider call
       if (probe.failingKeys.has(cmd.data.key)) throw new RetryableFault('provider unavailable (test fault)');
-      await ctx.complete(async (tx) => {
-        await tx.query(`INSERT INTO "${probe.schema}".test_state (key, seq) VALUES ($1, $2)`, [cmd.data.key, cmd.data.seq ?? 0]);
-        return [worked(cmd)];
-      });
+      if (probe.brokenIds.has(cmd.id)) throw new Error('provider refused (test fault)');
+      await ctx
+        .complete(async (tx) => {
+          await tx.query(`INSERT INTO "${probe.schema}".test_state (key, seq) VALUES ($1, $2)`, [cmd.data.key, cmd.data.seq ?? 0]);
+          return [worked(cmd)];
+        })
+        .catch((e: unknown) => {
+          probe.completeErrors.set(cmd.id, e);
+          throw e;
+        });
       probe.calls.push({ id: cmd.id, key: cmd.data.key, seq: cmd.data.seq ?? 0, start, end: Date.now() });
     } finally {
       probe.running--;
     }
+  }
+
+  /** Like `work`, with a failure event: a thrown error here ends in `test.failed.v1` plus a DLQ copy. */
+  @EventPattern('test.guarded.v1', { failureEventFor: failedEvent })
+  guarded(@Payload() cmd: TestCommand, @Ctx() ctx: CommandContext) {
+    return this.work(cmd, ctx);
   }
 
   @EventPattern('test.forever.v1', { failureEventFor: failedEvent })

@@ -72,7 +72,14 @@ export class CardUpdateConsumer implements OnApplicationBootstrap, OnModuleDestr
   async onApplicationBootstrap(): Promise<void> {
     const kafka = new Kafka({ clientId: 'card-svc-callbacks', brokers: this.config.KAFKA_BROKERS, logLevel: logLevel.WARN });
     // Short fetch waits so leaving the group at shutdown is quick.
-    const consumer = kafka.consumer({ groupId: this.config.CARD_CALLBACK_GROUP_ID, allowAutoTopicCreation: false, maxWaitTimeInMs: 1_000 });
+    const sessionTimeout = this.config.CARD_CONSUMER_SESSION_TIMEOUT_MS;
+    const consumer = kafka.consumer({
+      groupId: this.config.CARD_CALLBACK_GROUP_ID,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 1_000,
+      sessionTimeout,
+      heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeout / 3)),
+    });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, () => (this.assigned = true));
     consumer.on(consumer.events.CRASH, () => (this.assigned = false));

@@ -1,10 +1,10 @@
-import { Injectable, Logger, Module } from '@nestjs/common';
+import { Injectable, Module, type Provider } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
+import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { DLQ_OF } from '@issuing-bridge/contracts';
 import { KeySecureModule } from '@issuing-bridge/keysecure';
-import { KafkaCommandTransport, KafkaJsMessageBus, MESSAGING_ENTITIES, type MessagingLogger } from '@issuing-bridge/messaging';
+import { KafkaCommandTransport, KafkaJsMessageBus, MessagingModule } from '@issuing-bridge/messaging';
 import { APP_CONFIG, ReadinessIndicator, type ReadinessCheck, type ReadinessState } from '@issuing-bridge/platform';
 import { CardUpdateConsumer } from '../callbacks/card-update-consumer';
 import type { CardSvcConfig } from '../config/config.schema';
@@ -17,18 +17,30 @@ import { CARD_PRIVATE_KEY, cardPrivateKey } from './card-keys';
 import { CARD_SOURCE } from './card-status';
 
 /**
- * The engine logs `(message, fieldsObject)`; Nest's Logger would take the object for a context name and
- * drop it, so the fields (command id, attempt, error class/code) are appended to the message instead.
+ * The card command consumer: the messaging engine as a Nest custom transport, connected in main.ts.
+ * Its log lines go to Nest's Logger as structured objects (command id, attempt, error fields).
  */
-export function engineLogger(name: string): MessagingLogger {
-  const log = new Logger(name);
-  const text = (message: string, fields?: unknown) => (fields === undefined ? message : `${message} ${JSON.stringify(fields)}`);
-  return {
-    log: (m, f) => log.log(text(m, f)),
-    warn: (m, f) => log.warn(text(m, f)),
-    error: (m, f) => log.error(text(m, f)),
-  };
-}
+export const cardCommandTransport: Provider = {
+  provide: KafkaCommandTransport,
+  inject: [getDataSourceToken(), APP_CONFIG],
+  useFactory: (dataSource: DataSource, config: CardSvcConfig) =>
+    new KafkaCommandTransport({
+      dataSource,
+      bus: new KafkaJsMessageBus({ brokers: config.KAFKA_BROKERS, clientId: 'card-svc' }),
+      topic: config.CARD_COMMANDS_TOPIC,
+      eventsTopic: config.CARD_EVENTS_TOPIC,
+      dlqTopic: config.CARD_COMMANDS_DLQ_TOPIC ?? DLQ_OF[config.CARD_COMMANDS_TOPIC],
+      groupId: config.CARD_COMMAND_GROUP_ID,
+      source: CARD_SOURCE,
+      fromBeginning: config.CARD_CONSUME_FROM_BEGINNING,
+      // A SIGKILLed instance's partitions move to the others once this session timeout ends.
+      consumer: { sessionTimeoutMs: config.CARD_CONSUMER_SESSION_TIMEOUT_MS },
+      retry: { deadlineMs: config.CARD_COMMAND_DEADLINE_MS },
+      // Nest's whole close must fit the platform's 15 s shutdown limit.
+      shutdownGraceMs: config.CARD_SHUTDOWN_GRACE_MS,
+      failureEventFor: engineFailureEvent,
+    }),
+};
 
 /** Readiness: the command consumer runs and holds partitions. */
 @ReadinessIndicator()
@@ -49,8 +61,8 @@ export class CardCommandsReadiness implements ReadinessCheck {
 @Module({
   imports: [
     ScheduleModule.forRoot(),
-    // The engine's inbox/outbox entities live in this service's `card` schema.
-    TypeOrmModule.forFeature(MESSAGING_ENTITIES),
+    // The engine's inbox/outbox entities, in this service's `card` schema.
+    MessagingModule.forFeature(),
     KeySecureModule.forRootAsync({
       inject: [APP_CONFIG],
       useFactory: (config: CardSvcConfig) => ({
@@ -63,26 +75,7 @@ export class CardCommandsReadiness implements ReadinessCheck {
   ],
   controllers: [CardCommandsController, ReconciliationController],
   providers: [
-    {
-      provide: KafkaCommandTransport,
-      inject: [getDataSourceToken(), APP_CONFIG],
-      useFactory: (dataSource: DataSource, config: CardSvcConfig) =>
-        new KafkaCommandTransport({
-          dataSource,
-          bus: new KafkaJsMessageBus({ brokers: config.KAFKA_BROKERS, clientId: 'card-svc' }),
-          topic: config.CARD_COMMANDS_TOPIC,
-          eventsTopic: config.CARD_EVENTS_TOPIC,
-          dlqTopic: config.CARD_COMMANDS_DLQ_TOPIC ?? DLQ_OF[config.CARD_COMMANDS_TOPIC],
-          groupId: config.CARD_COMMAND_GROUP_ID,
-          source: CARD_SOURCE,
-          fromBeginning: config.CARD_CONSUME_FROM_BEGINNING,
-          retry: { deadlineMs: config.CARD_COMMAND_DEADLINE_MS },
-          // Nest's whole close must fit the platform's 15 s shutdown limit.
-          shutdownGraceMs: config.CARD_SHUTDOWN_GRACE_MS,
-          failureEventFor: engineFailureEvent,
-          logger: engineLogger(`KafkaCommandTransport:${config.CARD_COMMANDS_TOPIC}`),
-        }),
-    },
+    cardCommandTransport,
     { provide: CARD_PRIVATE_KEY, inject: [APP_CONFIG], useFactory: cardPrivateKey },
     CardCommandsReadiness,
     IssuancePoller,

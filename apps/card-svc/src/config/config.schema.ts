@@ -52,6 +52,16 @@ export const configSchema = withProductionSecretRules(
     CARD_CALLBACK_GROUP_ID: z.string().min(1).default('card-svc.callbacks'),
     /** Where a consumer group without committed offsets starts: true = earliest, false = latest. */
     CARD_CONSUME_FROM_BEGINNING: flag(true),
+    /**
+     * Consumer group session timeout of the command and callback consumers: a SIGKILLed instance's
+     * partitions move after this long. Kafka refuses less than 6000 (group.min.session.timeout.ms).
+     */
+    CARD_CONSUMER_SESSION_TIMEOUT_MS: z.coerce
+      .number({ error: 'must be a whole number of milliseconds' })
+      .int({ error: 'must be a whole number of milliseconds' })
+      .min(6_000, { error: 'must be at least 6000' })
+      .max(300_000, { error: 'must be at most 300000' })
+      .default(30_000),
     /** How long a command may be retried on transient provider faults before it fails. */
     CARD_COMMAND_DEADLINE_MS: millis(60_000),
     /** How long shutdown waits for in-flight commands before leaving them uncommitted (redelivered later). */
