@@ -107,9 +107,10 @@ export async function startChild(
   portVariable: string,
   env: Record<string, string>,
   readyPath: string | undefined,
+  nodeArgs: string[] = [],
 ): Promise<ChildService> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', entry], {
+  const child = spawn(process.execPath, [...nodeArgs, '-r', '@swc-node/register', entry], {
     cwd: REPO_ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, [portVariable]: String(port) },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -136,14 +137,15 @@ export async function startChild(
   };
   if (readyPath) {
     try {
-      await waitFor(
+      const state = await waitFor(
         async () => {
-          if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}: ${stderr}`);
+          if (child.exitCode !== null) return 'exited';
           const res = await fetch(`${service.baseUrl}${readyPath}`).catch(() => undefined);
-          return res?.status === 200 ? true : undefined;
+          return res?.status === 200 ? 'ready' : undefined;
         },
         { timeoutMs: 90_000, intervalMs: 250, description: `${name} ready on ${readyPath}` },
       );
+      if (state === 'exited') throw new Error(`${name} exited with ${child.exitCode}`);
     } catch (e) {
       await service.stop();
       throw new Error(`${name} did not become ready: ${String(e)}\n${stderr}`);

@@ -4,7 +4,7 @@
  * --n <commands per max-rate run>, --out <results dir>. See docs/benchmark.md.
  */
 import type { Producer } from 'kafkajs';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureInfrastructure } from '../scripts/infra';
@@ -12,6 +12,7 @@ import { runningBrokerPid } from '../scripts/infra/kafka-broker';
 import { kafkaCeiling, postgresCeiling, rateSeconds } from './ceiling';
 import { renderChart } from './chart';
 import { type ChildService, setProviderLatency, startSandbox } from './environment';
+import { summarizeProfile } from './profile-summary';
 import { ProcSampler, type ProcessUsage } from './proc-stats';
 import { TOPICS, TOPIC_PARTITIONS } from '@issuing-bridge/contracts';
 import { SequentialGate } from './sequential-gate';
@@ -35,6 +36,8 @@ export interface BenchOptions {
   rates: number[];
   latencies: number[];
   outDir: string;
+  /** Start the product's services with `node --cpu-prof` and summarise where their CPU time went. */
+  cpuProf: boolean;
 }
 
 export function parseArgs(argv: string[]): BenchOptions {
@@ -59,6 +62,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     rates: quick ? [100] : [100, 500, 1000],
     latencies: [0, 50],
     outDir: get('--out') ?? path.join(__dirname, 'results'),
+    cpuProf: argv.includes('--cpu-prof'),
   };
 }
 
@@ -114,6 +118,7 @@ export async function runBenchmark(options: BenchOptions): Promise<{ file: strin
   const runs: ModeRun[] = [];
   const sandbox = await startSandbox();
   let soak: unknown;
+  const profileDir = path.join(options.outDir, `profiles-${run}`);
   let postgres: Awaited<ReturnType<typeof postgresCeiling>> | undefined;
   try {
     if (options.soakSeconds) {
@@ -151,7 +156,12 @@ export async function runBenchmark(options: BenchOptions): Promise<{ file: strin
 
       // 3. product: both services with their engine defaults
       log('product: cardholder-svc + card-svc, engine defaults');
-      const prod = await startStack({ id: `${run}.prod`, sandboxUrl: sandbox.baseUrl, withCardSvc: true });
+      const prod = await startStack({
+        id: `${run}.prod`,
+        sandboxUrl: sandbox.baseUrl,
+        withCardSvc: true,
+        nodeArgs: options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+      });
       try {
         await withCollector(prod, `${run}.prod`, async (collector, producer) => {
           await setProviderLatency(sandbox, 0);
@@ -193,6 +203,10 @@ export async function runBenchmark(options: BenchOptions): Promise<{ file: strin
     postgresCeiling: postgres ?? null,
     runs,
     ratios: soak ? null : ratios(runs),
+    // Written when the services exit (after the product runs); one per service process.
+    cpuProfiles: options.cpuProf && existsSync(profileDir)
+      ? readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => summarizeProfile(path.join(profileDir, f), 12))
+      : null,
     soak: soak ?? null,
   };
   mkdirSync(options.outDir, { recursive: true });
@@ -263,7 +277,7 @@ async function soakRun(options: BenchOptions, run: string, sandbox: ChildService
     return await withCollector(prod, `${run}.soak`, async (collector, producer) => {
       await setProviderLatency(sandbox, 0);
       const pool = await prepareCardPool(prod.topics, producer, collector, run, 50);
-      const rate = options.quick ? 50 : 200;
+      const rate = options.quick ? 50 : 100;
       const sampler = new ProcSampler(5_000);
       for (const s of [...prod.services, sandbox]) sampler.watch(s.name, s.pid);
       sampler.start();

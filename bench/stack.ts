@@ -25,6 +25,8 @@ export interface StackOptions {
   withCardSvc: boolean;
   /** Extra cardholder-svc environment, e.g. CARDHOLDER_MAX_IN_FLIGHT=1 for the baseline. */
   cardholderEnv?: Record<string, string>;
+  /** Extra node arguments for the services, e.g. --cpu-prof. */
+  nodeArgs?: string[];
   /** Also create `<prefix>.gate` for the baseline's SequentialGate. */
   gate?: boolean;
 }
@@ -52,7 +54,7 @@ export async function startStack(options: StackOptions): Promise<ServiceStack> {
         CARDHOLDER_SVC_GROUP_ID: `${prefix}.cardholder-svc`,
         CARDHOLDER_CONSUMER_SESSION_TIMEOUT_MS: '10000',
         ...options.cardholderEnv,
-      }, '/health/ready'),
+      }, '/health/ready', options.nodeArgs),
     ];
     if (options.withCardSvc) {
       starts.push(
@@ -65,7 +67,7 @@ export async function startStack(options: StackOptions): Promise<ServiceStack> {
           CARD_COMMAND_GROUP_ID: `${prefix}.card-svc`,
           CARD_CALLBACK_GROUP_ID: `${prefix}.card-svc.callbacks`,
           CARD_RECONCILE_INTERVAL_MS: '0',
-        }, '/health/ready'),
+        }, '/health/ready', options.nodeArgs),
       );
     }
     const settled = await Promise.allSettled(starts);
