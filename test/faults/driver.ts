@@ -192,6 +192,8 @@ export class CommandDriver {
     secrets: { cvv: new Set(), pin: new Set() },
   };
   private readonly publicKey = loadDevKeyPair().publicKeyPem;
+  /** What each running script waits for, for progress lines. */
+  readonly waiting = new Map<string, string>();
   private cardLastNos = new Map<string, string>();
 
   constructor(
@@ -240,6 +242,22 @@ export class CommandDriver {
   private async sendHttp(type: CommandType, key: string, path: string, body: unknown): Promise<string | undefined> {
     const idempotencyKey = randomUUID();
     const sentAt = Date.now();
+    this.waiting.set(idempotencyKey, `${key} POST ${path}`);
+    try {
+      return await this.postUntilAccepted(type, key, path, body, idempotencyKey, sentAt);
+    } finally {
+      this.waiting.delete(idempotencyKey);
+    }
+  }
+
+  private async postUntilAccepted(
+    type: CommandType,
+    key: string,
+    path: string,
+    body: unknown,
+    idempotencyKey: string,
+    sentAt: number,
+  ): Promise<string | undefined> {
     for (let attempt = 0; attempt < 240; attempt++) {
       const res = await this.post(path, body, idempotencyKey).catch((e: Error) => ({ status: 0, text: e.message }));
       if (res.status === 202) {
@@ -271,9 +289,6 @@ export class CommandDriver {
     }
     return this.sendKafka(type, data);
   }
-
-  /** What each running script waits for, for progress lines. */
-  readonly waiting = new Map<string, string>();
 
   private async result(commandId: string | undefined, what: string): Promise<RecordedMessage | undefined> {
     if (!commandId) return undefined;

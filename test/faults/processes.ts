@@ -14,6 +14,7 @@ export class AppProcess {
   unexpectedExits = 0;
   starts = 0;
   private expectingExit = false;
+  private closed = false;
 
   constructor(
     readonly app: string,
@@ -50,7 +51,13 @@ export class AppProcess {
     child.stderr!.pipe(this.log, { end: false });
     this.exitedPromise = once(child, 'exit').then(([code, signal]) => {
       this.log.write(`\n=== faults: ${this.app} exited code=${code} signal=${signal}\n`);
-      if (!this.expectingExit) this.unexpectedExits += 1;
+      if (!this.expectingExit) {
+        // A crash is a finding (counted, reported); start it again so the run still measures the rest.
+        this.unexpectedExits += 1;
+        setTimeout(() => {
+          if (!this.closed && !this.alive()) this.spawn();
+        }, 1000);
+      }
     });
     this.child = child;
   }
@@ -82,6 +89,7 @@ export class AppProcess {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await this.kill('SIGTERM', 15_000).catch(() => undefined);
     await new Promise<void>((resolve) => this.log.end(resolve));
   }
