@@ -199,6 +199,20 @@ export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultSu
       await p.kill('SIGKILL');
       await p.start(180_000);
     };
+    // Cuts every open connection at once: transactions in flight abort mid-way, as in a failover.
+    const terminateBackends = async () => {
+      const client = new Client({ connectionString: pg.url });
+      await client.connect();
+      try {
+        const r = await client.query(
+          `SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity
+            WHERE datname = 'issuing_bridge' AND pid <> pg_backend_pid()`,
+        );
+        log(`  terminated ${r.rows[0].n} Postgres connections`);
+      } finally {
+        await client.end();
+      }
+    };
     const malformed: MalformedRecord[] = malformedCommands(options.seed, fuzzCount, runId);
     let fuzzSent = false;
     const steps: FaultStep[] = [
@@ -233,9 +247,11 @@ export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultSu
           await pg.start();
         },
       },
+      { at: 66, name: 'terminate every Postgres connection', act: terminateBackends },
       { at: 72, name: 'provider timeouts on 10% of calls for 5 s', act: () => providerFault({ kind: 'timeout', rate: 0.1 }, 5000) },
       { at: 80, name: 'provider drops 30% of connections for 6 s', act: () => providerFault({ kind: 'drop', rate: 0.3 }, 6000) },
       { at: 88, name: 'provider answers 1009 to 30% of calls for 6 s', act: () => providerFault({ kind: 'error_code', code: 1009, rate: 0.3 }, 6000) },
+      { at: 92, name: 'terminate every Postgres connection', act: terminateBackends },
       { at: 96, name: 'deliver 10 captured callbacks again', act: () => relay.deliverDuplicates(10) },
     ];
     const cycleMs = 100_000 * scale;
