@@ -8,7 +8,9 @@ const rig = new CardSvcRig();
 let second: ServiceProcess | undefined;
 
 beforeAll(async () => {
-  await rig.start();
+  // The test expects each card Pending when card-svc reads it back after apply; on a loaded 2-core
+  // machine that read-back can take longer than 400 ms, so issuance is held for 3 s here.
+  await rig.start({ cardIssueDelayMs: 3_000 });
   rig.callbacksFlowing = false;
   await rig.startService({ CARD_ISSUANCE_POLL_INTERVAL_MS: '50', CARD_ISSUANCE_BACKOFF_START_MS: '100' });
   second = await startService('card-svc', {

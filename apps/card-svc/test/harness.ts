@@ -51,7 +51,8 @@ export class CardSvcRig {
     this.databaseUrl = url.toString();
   }
 
-  async start(): Promise<void> {
+  /** `cardIssueDelayMs`: how long the sandbox keeps a new card Pending (longer under load-sensitive tests). */
+  async start(sandbox: { cardIssueDelayMs?: number } = {}): Promise<void> {
     await ensureDatabase(this.databaseUrl);
     const admin = this.kafka.admin();
     await admin.connect();
@@ -101,7 +102,7 @@ export class CardSvcRig {
     await new Promise<void>((r) => this.relay.listen(0, '127.0.0.1', r));
     const relayPort = (this.relay.address() as AddressInfo).port;
     this.sandbox = await startKeySecureSandbox({
-      cardIssueDelayMs: 400,
+      cardIssueDelayMs: sandbox.cardIssueDelayMs ?? 400,
       kycStepDelayMs: 50,
       callbackUrl: `http://127.0.0.1:${relayPort}/callbacks/keysecure`,
       callbackRetryBaseMs: 100,
