@@ -9,6 +9,6 @@ module.exports = {
   displayName: 'bench',
   rootDir: path.resolve(__dirname, '..'),
   roots: ['<rootDir>/bench'],
-  testMatch: ['**/*.int-spec.ts'],
+  testMatch: ['**/*.int-spec.ts', '**/*.spec.ts'],
   testTimeout: 120_000,
 };
