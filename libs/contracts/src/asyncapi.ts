@@ -55,6 +55,8 @@ function keyDescription(type: MessageType): string {
   if (type === EVENT_TYPES.commandRejected) return 'the Kafka key of the rejected command';
   if (type === EVENT_TYPES.keysecureCallbackReceived)
     return 'data.data.card_no when present, else data.id';
+  if (type === EVENT_TYPES.uqpayWebhookReceived)
+    return 'data.data.card_id when present, else data.source_id, else data.event_id';
   return type.startsWith('cardholder.') ? 'data.cardholder_unique_no' : 'data.card_unique_no';
 }
 
@@ -64,6 +66,7 @@ const CHANNEL_IDS: Record<TopicName, string> = {
   [TOPICS.cardholderEvents]: 'cardholderEvents',
   [TOPICS.cardEvents]: 'cardEvents',
   [TOPICS.keysecureCallbacks]: 'keysecureCallbacks',
+  [TOPICS.uqpayCallbacks]: 'uqpayCallbacks',
   [TOPICS.cardholderCommandsDlq]: 'cardholderCommandsDlq',
   [TOPICS.cardCommandsDlq]: 'cardCommandsDlq',
 };
@@ -87,6 +90,8 @@ const CHANNEL_DESCRIPTIONS: Record<TopicName, string> = {
   [TOPICS.cardEvents]: 'Card results, status changes and rejections, published by card-svc.',
   [TOPICS.keysecureCallbacks]:
     'Verified KeySecure callbacks, published by the gateway, consumed by card-svc.',
+  [TOPICS.uqpayCallbacks]:
+    'Verified UQPAY webhooks (one per event_id), published by the gateway, consumed by card-svc.',
   [TOPICS.cardholderCommandsDlq]:
     'Cardholder commands that were rejected or failed past their deadline (replayable).',
   [TOPICS.cardCommandsDlq]:
@@ -155,6 +160,18 @@ const OPERATIONS: { id: string; action: 'send' | 'receive'; topic: TopicName; su
       action: 'receive',
       topic: TOPICS.keysecureCallbacks,
       summary: 'card-svc applies Card_update callbacks',
+    },
+    {
+      id: 'sendUqpayCallbacks',
+      action: 'send',
+      topic: TOPICS.uqpayCallbacks,
+      summary: 'gateway publishes verified UQPAY webhooks',
+    },
+    {
+      id: 'receiveUqpayCallbacks',
+      action: 'receive',
+      topic: TOPICS.uqpayCallbacks,
+      summary: 'card-svc applies UQPAY card status webhooks',
     },
     {
       id: 'sendCardholderCommandsDlq',

@@ -7,6 +7,7 @@ import {
   merchantUniqueNo,
   providerNo,
   sealedSecret,
+  uuid,
 } from './fields';
 import { ruleMessage } from './violations';
 
@@ -138,8 +139,17 @@ export const cardApplyData = z
 
 // --- card.activate.v1 / card.status.update.v1 / card.pin.set.v1 -----------------------------------
 
+/** Card-issuing providers a command may name. Absent = KeySecure (every command before UQPAY). */
+export const CARD_PROVIDERS = ['keysecure', 'uqpay'] as const;
+export type CardProviderName = (typeof CARD_PROVIDERS)[number];
+
+/** KeySecure activation (the original card.activate.v1 data; `provider` is optional and defaults to keysecure). */
 export const cardActivateData = z
   .strictObject({
+    provider: z
+      .literal('keysecure')
+      .optional()
+      .describe('keysecure (the default when absent)'),
     card_unique_no: merchantUniqueNo,
     card_last_no: z
       .string()
@@ -149,6 +159,40 @@ export const cardActivateData = z
     ),
   })
   .meta({ title: 'CardActivateData' });
+
+/**
+ * UQPAY activation of a physical card. A card card-svc has never seen is registered on its first
+ * activate (card_unique_no ↔ card_id, provider uqpay), so the command carries UQPAY's card_id.
+ */
+export const cardActivateUqpayData = z
+  .strictObject({
+    provider: z.literal('uqpay'),
+    card_unique_no: merchantUniqueNo.describe('Merchant-side unique card number; the Kafka key'),
+    card_id: uuid.describe('UQPAY card_id (UUID)'),
+    activation_code: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[\x21-\x7E]+$/, ruleMessage('printable_ascii', 'must be printable ASCII without spaces'))
+      .describe('Activation code delivered with the physical card'),
+    pin_jwe: sealedSecret.describe(
+      'PIN (6 digits) sealed with sealSecret(); only card-svc can open it',
+    ),
+    no_pin_payment_amount: z
+      .number()
+      .min(0, ruleMessage('min_zero', 'must be 0 or more'))
+      .optional()
+      .describe("Contactless amount without PIN (0 = always ask); absent = UQPAY's product default"),
+  })
+  .meta({ title: 'CardActivateUqpayData' });
+
+/** card.activate.v1 data: the KeySecure variant (provider absent or keysecure) or the UQPAY variant. */
+export const cardActivateCommandData = z
+  .discriminatedUnion('provider', [cardActivateData, cardActivateUqpayData])
+  .meta({
+    title: 'CardActivateCommandData',
+    description: 'provider absent or keysecure: card_last_no + cvv_jwe; provider uqpay: card_id + activation_code + pin_jwe.',
+  });
 
 export const cardStatusUpdateData = z
   .strictObject({
@@ -186,11 +230,11 @@ export const commandSchemas = {
     subjectField: 'card_unique_no',
     description: 'Apply for a virtual or physical card in BIN mode or package mode.',
   }),
-  [COMMAND_TYPES.cardActivate]: envelopeSchema(COMMAND_TYPES.cardActivate, cardActivateData, {
+  [COMMAND_TYPES.cardActivate]: envelopeSchema(COMMAND_TYPES.cardActivate, cardActivateCommandData, {
     causationRequired: false,
     subjectField: 'card_unique_no',
     description:
-      'Activate a physical card (ToActivate → Activated) with its last 4 digits and sealed CVV.',
+      'Activate a physical card (ToActivate → Activated): KeySecure with its last 4 digits and sealed CVV, UQPAY (provider uqpay) with card_id, activation code and sealed PIN.',
   }),
   [COMMAND_TYPES.cardStatusUpdate]: envelopeSchema(
     COMMAND_TYPES.cardStatusUpdate,
@@ -225,6 +269,9 @@ export type CommandData<T extends CommandType> = Command<T>['data'];
 export type CardholderKycApplyCommand = Command<typeof COMMAND_TYPES.cardholderKycApply>;
 export type CardApplyCommand = Command<typeof COMMAND_TYPES.cardApply>;
 export type CardActivateCommand = Command<typeof COMMAND_TYPES.cardActivate>;
+/** card.activate.v1 narrowed to one provider's variant (`provider` absent = keysecure). */
+export type CardActivateKeySecureCommand = CardActivateCommand & { data: z.infer<typeof cardActivateData> };
+export type CardActivateUqpayCommand = CardActivateCommand & { data: z.infer<typeof cardActivateUqpayData> };
 export type CardStatusUpdateCommand = Command<typeof COMMAND_TYPES.cardStatusUpdate>;
 export type CardPinSetCommand = Command<typeof COMMAND_TYPES.cardPinSet>;
 

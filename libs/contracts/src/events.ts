@@ -19,6 +19,7 @@ export const EVENT_TYPES = {
   cardStatusChanged: 'card.status_changed.v1',
   commandRejected: 'command.rejected.v1',
   keysecureCallbackReceived: 'keysecure.callback.received.v1',
+  uqpayWebhookReceived: 'uqpay.webhook.received.v1',
 } as const;
 export type EventType = (typeof EVENT_TYPES)[keyof typeof EVENT_TYPES];
 export const EVENT_TYPE_LIST = Object.values(EVENT_TYPES) as EventType[];
@@ -142,6 +143,20 @@ const keysecureCallbackReceivedData = z.looseObject({
   data: z.record(z.string(), z.unknown()),
 });
 
+// The UQPAY webhook envelope as the gateway verified it (event_type normalised to the specific name).
+const uqpayWebhookReceivedData = z.looseObject({
+  event_id: z.string().min(1).max(128),
+  event_name: z.string().min(1).describe('category, e.g. ISSUING'),
+  event_type: z
+    .string()
+    .min(1)
+    .describe('card.activation.status | card.status.update.succeeded | card.status.update.failed | …'),
+  source_id: z.string().optional(),
+  version: z.string().optional(),
+  data: z.record(z.string(), z.unknown()),
+  timestamp_ms: z.number().int().describe('x-wk-timestamp of the verified delivery, Unix ms'),
+});
+
 export const eventSchemas = {
   [EVENT_TYPES.cardholderKycApplied]: envelopeSchema(
     EVENT_TYPES.cardholderKycApplied,
@@ -255,6 +270,15 @@ export const eventSchemas = {
         'A KeySecure callback whose signature the gateway verified. subject = data.data.card_no when present, else data.id.',
     },
   ),
+  [EVENT_TYPES.uqpayWebhookReceived]: envelopeSchema(
+    EVENT_TYPES.uqpayWebhookReceived,
+    uqpayWebhookReceivedData,
+    {
+      causationRequired: false,
+      description:
+        'A UQPAY webhook whose signature and timestamp the gateway verified, once per event_id. subject = data.data.card_id when present, else data.source_id, else data.event_id.',
+    },
+  ),
 } as const;
 
 export type DomainEvent<T extends EventType = EventType> = T extends EventType
@@ -282,6 +306,7 @@ export type CommandRejectedEvent = DomainEvent<typeof EVENT_TYPES.commandRejecte
 export type KeysecureCallbackReceivedEvent = DomainEvent<
   typeof EVENT_TYPES.keysecureCallbackReceived
 >;
+export type UqpayWebhookReceivedEvent = DomainEvent<typeof EVENT_TYPES.uqpayWebhookReceived>;
 
 export function isEventType(value: unknown): value is EventType {
   return typeof value === 'string' && (EVENT_TYPE_LIST as string[]).includes(value);

@@ -113,6 +113,7 @@ describe('parseCommand basics', () => {
     expect(
       result.ok &&
         result.command.type === COMMAND_TYPES.cardActivate &&
+        result.command.data.provider !== 'uqpay' &&
         result.command.data.card_last_no,
     ).toBe('1234');
   });

@@ -24,6 +24,7 @@ const EVENT_TOPIC: Record<Exclude<EventType, typeof EVENT_TYPES.commandRejected>
   [EVENT_TYPES.cardPinSetFailed]: TOPICS.cardEvents,
   [EVENT_TYPES.cardStatusChanged]: TOPICS.cardEvents,
   [EVENT_TYPES.keysecureCallbackReceived]: TOPICS.keysecureCallbacks,
+  [EVENT_TYPES.uqpayWebhookReceived]: TOPICS.uqpayCallbacks,
 };
 
 /** Events topic that answers each command topic (results and rejections of its commands). */

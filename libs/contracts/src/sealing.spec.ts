@@ -67,9 +67,8 @@ describe('sealSecret / openSealed (jose, RSA-OAEP-256 + A256GCM)', () => {
 
   it('is accepted by the command schemas as cvv_jwe', () => {
     const data = { ...exampleCommandData(COMMAND_TYPES.cardActivate), cvv_jwe: outcome.sealedA };
-    expect(
-      createCommand({ type: COMMAND_TYPES.cardActivate, source: 'urn:test', data }).data.cvv_jwe,
-    ).toBe(outcome.sealedA);
+    const command = createCommand({ type: COMMAND_TYPES.cardActivate, source: 'urn:test', data });
+    expect(command.data.provider !== 'uqpay' && command.data.cvv_jwe).toBe(outcome.sealedA);
   });
 
   it('the committed example secrets open with the development key', () => {

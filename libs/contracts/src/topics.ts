@@ -5,6 +5,7 @@ export const TOPICS = {
   cardholderEvents: 'cardholder.events.v1',
   cardEvents: 'card.events.v1',
   keysecureCallbacks: 'keysecure.callbacks.v1',
+  uqpayCallbacks: 'uqpay.callbacks.v1',
   cardholderCommandsDlq: 'cardholder.commands.v1.dlq',
   cardCommandsDlq: 'card.commands.v1.dlq',
 } as const;
@@ -18,6 +19,7 @@ export const TOPIC_PARTITIONS: Record<TopicName, number> = {
   [TOPICS.cardholderEvents]: 6,
   [TOPICS.cardEvents]: 6,
   [TOPICS.keysecureCallbacks]: 3,
+  [TOPICS.uqpayCallbacks]: 3,
   [TOPICS.cardholderCommandsDlq]: 1,
   [TOPICS.cardCommandsDlq]: 1,
 };

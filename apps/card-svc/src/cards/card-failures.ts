@@ -7,24 +7,12 @@ import {
   type CardPinSetCommand,
   type CardStatusUpdateCommand,
 } from '@issuing-bridge/contracts';
-import { KeySecureApiError, KeySecureError, KeySecureValidationError } from '@issuing-bridge/keysecure';
 import type { CloudEventLike, CommandLike, FailureEventBuilder } from '@issuing-bridge/messaging';
+import type { FailureCode } from '../providers/card-provider';
 import { CARD_SOURCE } from './card-status';
 
 export type CardCommand = CardApplyCommand | CardActivateCommand | CardStatusUpdateCommand | CardPinSetCommand;
-export type FailureCode = number | string;
-
-/** The provider's numeric code, or our snake_case reason for errors that carry none. */
-export function failureCodeOf(error: KeySecureError): FailureCode {
-  if (error instanceof KeySecureApiError && typeof error.code === 'number') return error.code;
-  if (error instanceof KeySecureValidationError) return 'invalid_request';
-  return 'provider_rejected';
-}
-
-/** Final = the provider (or the client's own rule check) said no; retrying the same call cannot help. */
-export function isFinalProviderError(error: unknown): error is KeySecureError {
-  return error instanceof KeySecureError && !error.retryable;
-}
+export type { FailureCode };
 
 const common = (command: CommandLike) => ({
   source: CARD_SOURCE,

@@ -44,16 +44,16 @@ export const staleStatusUpdates = new Counter({
   labelNames: ['source', 'why'],
 });
 
-/** Locks the card row for the rest of the transaction. */
+/** Locks the card row for the rest of the transaction: a card of `provider` (default keysecure). */
 export async function lockCard(
   tx: EntityManager,
-  by: { card_unique_no: string } | { card_no: string },
+  by: ({ card_unique_no: string } | { card_no: string }) & { provider?: string },
 ): Promise<CardRecord | undefined> {
   const [column, value] = 'card_unique_no' in by ? ['card_unique_no', by.card_unique_no] : ['card_no', by.card_no];
   const rows: CardRecord[] = await tx.query(
     `SELECT card_unique_no, card_no, cardholder_no, card_type, card_last_no, organization, status, status_time, provider
-       FROM "card".cards WHERE ${column} = $1 AND provider = 'keysecure' FOR UPDATE`,
-    [value],
+       FROM "card".cards WHERE ${column} = $1 AND provider = $2 FOR UPDATE`,
+    [value, by.provider ?? 'keysecure'],
   );
   return rows[0];
 }

@@ -4,6 +4,7 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { DLQ_OF } from '@issuing-bridge/contracts';
 import { KeySecureModule } from '@issuing-bridge/keysecure';
+import { UqpayModule } from '@issuing-bridge/uqpay';
 import { KafkaCommandTransport, KafkaJsMessageBus, MessagingModule } from '@issuing-bridge/messaging';
 import { APP_CONFIG, ReadinessIndicator, type ReadinessCheck, type ReadinessState } from '@issuing-bridge/platform';
 import { CardUpdateConsumer } from '../callbacks/card-update-consumer';
@@ -11,6 +12,9 @@ import type { CardSvcConfig } from '../config/config.schema';
 import { IssuancePoller } from '../issuance/issuance-poller';
 import { CardReconciliation } from '../reconciliation/card-reconciliation';
 import { ReconciliationController } from '../reconciliation/reconciliation.controller';
+import { CardProviders } from '../providers/card-provider';
+import { KeySecureCardProvider } from '../providers/keysecure-card-provider';
+import { UqpayCardProvider } from '../providers/uqpay-card-provider';
 import { CardCommandsController } from './card-commands.controller';
 import { engineFailureEvent } from './card-failures';
 import { CARD_PRIVATE_KEY, cardPrivateKey } from './card-keys';
@@ -72,12 +76,28 @@ export class CardCommandsReadiness implements ReadinessCheck {
         timezone: config.KEYSECURE_TIMEZONE,
       }),
     }),
+    UqpayModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: CardSvcConfig) => ({
+        baseUrl: config.UQPAY_BASE_URL,
+        clientId: config.UQPAY_CLIENT_ID,
+        apiKey: config.UQPAY_API_KEY,
+      }),
+    }),
   ],
   controllers: [CardCommandsController, ReconciliationController],
   providers: [
     cardCommandTransport,
     { provide: CARD_PRIVATE_KEY, inject: [APP_CONFIG], useFactory: cardPrivateKey },
     CardCommandsReadiness,
+    // Provider adapters: a new provider is one adapter here plus its entry in CardProviders.
+    KeySecureCardProvider,
+    UqpayCardProvider,
+    {
+      provide: CardProviders,
+      inject: [KeySecureCardProvider, UqpayCardProvider],
+      useFactory: (keysecure: KeySecureCardProvider, uqpay: UqpayCardProvider) => new CardProviders([keysecure, uqpay]),
+    },
     IssuancePoller,
     CardUpdateConsumer,
     CardReconciliation,

@@ -10,6 +10,10 @@ import {
   withProductionSecretRules,
 } from '@issuing-bridge/platform';
 
+/** The UQPAY sandbox's development credentials (refused in production). */
+export const DEV_UQPAY_CLIENT_ID = 'uqpay_sandbox_client';
+export const DEV_UQPAY_API_KEY = 'uqpay_sandbox_api_key';
+
 const millis = (fallback: number) =>
   z.coerce
     .number({ error: 'must be a whole number of milliseconds' })
@@ -41,6 +45,11 @@ export const configSchema = withProductionSecretRules(
     ...keysecureClientShape,
     /** Offset of the times in KeySecure's card list, used by reconciliation windows. */
     KEYSECURE_TIMEZONE: keysecureTimezoneSetting,
+    // UQPAY (cards created at UQPAY, activated through the bridge). Defaults: the local UQPAY sandbox.
+    UQPAY_BASE_URL: z.url({ error: 'must be an http(s) URL including /api' }).default('http://127.0.0.1:4020/api'),
+    UQPAY_CLIENT_ID: z.string().min(1, { error: 'must not be empty' }).default(DEV_UQPAY_CLIENT_ID),
+    UQPAY_API_KEY: z.string().min(1, { error: 'must not be empty' }).default(DEV_UQPAY_API_KEY),
+    UQPAY_CALLBACKS_TOPIC: topicName(TOPICS.uqpayCallbacks),
     /** Opens CVV / PIN sealed by the gateway. */
     CARD_DATA_PRIVATE_KEY: keyMaterialSetting,
     // Topics default to the contracts' names; overriding them is for isolated test runs only.
@@ -82,7 +91,7 @@ export const configSchema = withProductionSecretRules(
     /** Rows per card-list page (the provider allows at most 100). */
     CARD_RECONCILE_PAGE_SIZE: count(100, 100),
   }),
-  { ...keysecureSecretRules, CARD_DATA_PRIVATE_KEY: {} },
+  { ...keysecureSecretRules, CARD_DATA_PRIVATE_KEY: {}, UQPAY_API_KEY: { developmentDefault: DEV_UQPAY_API_KEY } },
 );
 
 export type CardSvcConfig = z.output<typeof configSchema>;
