@@ -8,6 +8,7 @@ import { KafkaCommandTransport, Outbox } from '@issuing-bridge/messaging';
 import { InjectAppConfig, type ReadinessCheck, type ReadinessState, ReadinessIndicator } from '@issuing-bridge/platform';
 import { lockCard, recordStatus } from '../cards/card-status';
 import type { CardSvcConfig } from '../config/config.schema';
+import { uqpayCardUpdateOf, type UqpayCardUpdate } from './uqpay-card-event';
 
 const callbacksSeen = new Counter({
   name: 'card_callbacks_total',
@@ -84,14 +85,24 @@ export class CardUpdateConsumer implements OnApplicationBootstrap, OnModuleDestr
     consumer.on(consumer.events.GROUP_JOIN, () => (this.assigned = true));
     consumer.on(consumer.events.CRASH, () => (this.assigned = false));
     await consumer.connect();
-    await consumer.subscribe({ topics: [this.config.KEYSECURE_CALLBACKS_TOPIC], fromBeginning: this.config.CARD_CONSUME_FROM_BEGINNING });
+    const uqpayTopic = this.config.UQPAY_CALLBACKS_TOPIC;
+    await consumer.subscribe({
+      topics: [this.config.KEYSECURE_CALLBACKS_TOPIC, uqpayTopic],
+      fromBeginning: this.config.CARD_CONSUME_FROM_BEGINNING,
+    });
     await consumer.run({
-      eachMessage: async ({ message }) => {
+      eachMessage: async ({ topic, message }) => {
         let parsed: unknown;
         try {
           parsed = JSON.parse(message.value?.toString('utf8') ?? '');
         } catch {
           parsed = undefined;
+        }
+        if (topic === uqpayTopic) {
+          const uqpay = uqpayCardUpdateOf(parsed);
+          if (!uqpay) callbacksSeen.inc({ outcome: 'ignored' });
+          else await this.applyUqpay(uqpay);
+          return;
         }
         const update = cardUpdateOf(parsed);
         if (!update) {
@@ -122,6 +133,32 @@ export class CardUpdateConsumer implements OnApplicationBootstrap, OnModuleDestr
       }
       const changed = await recordStatus(tx, this.config.CARD_EVENTS_TOPIC, card, {
         status: update.after,
+        time: update.time,
+        source: 'callback',
+        reason: update.reason,
+        causationid: update.eventId,
+      });
+      callbacksSeen.inc({ outcome: changed.length ? 'changed' : 'no_change' });
+      await this.outbox.add(tx, changed);
+    });
+  }
+
+  /** Records one verified UQPAY card webhook; a card_id not stored here is not ours (yet: its first activate stores it). */
+  async applyUqpay(update: UqpayCardUpdate): Promise<void> {
+    await this.ds.transaction(async (tx) => {
+      const card = await lockCard(tx, { card_no: update.cardId, provider: 'uqpay' });
+      if (!card) {
+        callbacksSeen.inc({ outcome: 'unknown_card' });
+        return;
+      }
+      const status = update.statusFor(card.card_type);
+      if (!status) {
+        callbacksSeen.inc({ outcome: 'unknown_status' });
+        this.log.warn(`UQPAY webhook ${update.eventId}: card ${card.card_unique_no} has a status the bridge does not map`);
+        return;
+      }
+      const changed = await recordStatus(tx, this.config.CARD_EVENTS_TOPIC, card, {
+        status,
         time: update.time,
         source: 'callback',
         reason: update.reason,
