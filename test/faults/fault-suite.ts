@@ -195,8 +195,25 @@ export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultSu
       await sleep(ms * scale);
       await admin(undefined, 'DELETE');
     };
+    const inFlight = async (p: AppProcess): Promise<number> => {
+      const text = await (await fetch(`${p.baseUrl}/metrics`)).text();
+      return text
+        .split('\n')
+        .filter((l) => l.startsWith('messaging_commands_in_flight'))
+        .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+    };
+    // Kill while commands are in flight: slow provider answers keep them mid-way, and the kill waits
+    // (up to 10 s) until the engine reports work in flight, so lost in-flight work shows in the verdict.
     const restart = async (p: AppProcess) => {
+      await admin({ kind: 'latency', latencyMs: 1500 });
+      const busy = await waitFor(async () => ((await inFlight(p)) > 0 ? true : undefined), {
+        timeoutMs: 10_000,
+        intervalMs: 100,
+      }).catch(() => false);
+      const n = await inFlight(p).catch(() => 0);
       await p.kill('SIGKILL');
+      await admin(undefined, 'DELETE');
+      log(`  ${p.app} killed with ${busy ? n : 0} commands in flight`);
       await p.start(180_000);
     };
     // Cuts every open connection at once: transactions in flight abort mid-way, as in a failover.
@@ -216,7 +233,7 @@ export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultSu
     const malformed: MalformedRecord[] = malformedCommands(options.seed, fuzzCount, runId);
     let fuzzSent = false;
     const steps: FaultStep[] = [
-      { at: 5, name: 'SIGKILL card-svc, restart', act: () => restart(cardSvc) },
+      { at: 5, name: 'SIGKILL card-svc while commands are in flight, restart', act: () => restart(cardSvc) },
       { at: 15, name: 'provider HTTP 503 on 30% of calls for 6 s', act: () => providerFault({ kind: 'http_error', status: 503, rate: 0.3 }, 6000) },
       {
         at: 24,
@@ -228,7 +245,7 @@ export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultSu
             await producer.send(m.topic, m.key, m.value);
         },
       },
-      { at: 28, name: 'SIGKILL cardholder-svc, restart', act: () => restart(holderSvc) },
+      { at: 28, name: 'SIGKILL cardholder-svc while commands are in flight, restart', act: () => restart(holderSvc) },
       {
         at: 40,
         name: 'stop the Kafka broker for 3 s, start it',
