@@ -105,9 +105,11 @@ describe('UQPAY activation over Kafka (Must show 1, 2)', () => {
   it('a redelivery after UQPAY acted but the answer was lost sends the same key and activates once', async () => {
     const card = uqpay.createCard();
     const data = activateData(card);
-    // UQPAY processes the first request, then 5 answers in a row are lost (503): the client's own
-    // retries run out, the engine redelivers the command, and the next call is answered by replay.
-    uqpay.addFault({ kind: 'http_error', status: 503, endpoint: 'card.activate', phase: 'after', count: 5 });
+    // The client's 5 attempts: 4 answered 503 before UQPAY acts, the 5th processed (activated) but
+    // its answer lost (503). The client gives up, the engine redelivers the command (no crash), and
+    // the 6th call with the same key is answered by replay.
+    uqpay.addFault({ kind: 'http_error', status: 503, endpoint: 'card.activate', phase: 'before', count: 4 });
+    uqpay.addFault({ kind: 'http_error', status: 503, endpoint: 'card.activate', phase: 'after', count: 1 });
     const id = await rig.send(COMMAND_TYPES.cardActivate, data);
     const result = await rig.result(id, 60_000);
     expect(result.value.type).toBe(EVENT_TYPES.cardActivated);
@@ -116,7 +118,7 @@ describe('UQPAY activation over Kafka (Must show 1, 2)', () => {
       timeoutMs: 10_000,
       description: 'a replayed 200 answer',
     });
-    expect(requests.length).toBeGreaterThanOrEqual(6); // 5 lost answers + the replay that got through
+    expect(requests.length).toBeGreaterThanOrEqual(6); // 5 client attempts, then the redelivered command's replay
     expect(uqpay.snapshot().activations[card.card_id]).toBe(1);
     expect(rig.statusChanges(data.card_unique_no).filter((e) => e.value.data.after === 'Activated')).toHaveLength(1);
   }, 90_000);

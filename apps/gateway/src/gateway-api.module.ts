@@ -6,6 +6,7 @@ import { ApiKeyRegistry, parseApiClients } from './auth/api-keys';
 import { ClientThrottlerGuard } from './auth/client-throttler.guard';
 import { CallbackInbox } from './callbacks/callback-inbox';
 import { CallbacksController } from './callbacks/callbacks.controller';
+import { UqpayWebhookInbox } from './callbacks/uqpay-webhook-inbox';
 import { CardDataSealer } from './commands/card-data-sealer';
 import { CommandIntake } from './commands/command-intake';
 import { CommandsController } from './commands/commands.controller';
@@ -16,7 +17,7 @@ import { ReadModelProjector } from './read-model/read-model-projector';
 import { ReadModelQueries } from './read-model/read-model-queries';
 import { StatusController } from './read-model/status.controller';
 
-/** The HTTP API, the command status read model and the KeySecure callback endpoint. */
+/** The HTTP API, the command status read model and the KeySecure / UQPAY callback endpoints. */
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
@@ -42,6 +43,7 @@ import { StatusController } from './read-model/status.controller';
     CardDataSealer,
     CommandIntake,
     CallbackInbox,
+    UqpayWebhookInbox,
     ReadModelProjector,
     ReadModelQueries,
     ReadModelConsumer,

@@ -86,8 +86,15 @@ export class CardUpdateConsumer implements OnApplicationBootstrap, OnModuleDestr
     consumer.on(consumer.events.CRASH, () => (this.assigned = false));
     await consumer.connect();
     const uqpayTopic = this.config.UQPAY_CALLBACKS_TOPIC;
+    // Subscribing to a missing topic stops the consumer: without the UQPAY topic (a broker set up
+    // before UQPAY), KeySecure callbacks still flow and UQPAY webhooks wait for a restart.
+    const admin = kafka.admin();
+    await admin.connect();
+    const existing = await admin.listTopics().finally(() => admin.disconnect());
+    const withUqpay = existing.includes(uqpayTopic);
+    if (!withUqpay) this.log.warn(`topic ${uqpayTopic} does not exist: UQPAY webhooks are not consumed until a restart`);
     await consumer.subscribe({
-      topics: [this.config.KEYSECURE_CALLBACKS_TOPIC, uqpayTopic],
+      topics: withUqpay ? [this.config.KEYSECURE_CALLBACKS_TOPIC, uqpayTopic] : [this.config.KEYSECURE_CALLBACKS_TOPIC],
       fromBeginning: this.config.CARD_CONSUME_FROM_BEGINNING,
     });
     await consumer.run({

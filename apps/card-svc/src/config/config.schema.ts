@@ -10,7 +10,7 @@ import {
   withProductionSecretRules,
 } from '@issuing-bridge/platform';
 
-/** The UQPAY sandbox's development credentials (refused in production). */
+/** The UQPAY sandbox's development credentials. */
 export const DEV_UQPAY_CLIENT_ID = 'uqpay_sandbox_client';
 export const DEV_UQPAY_API_KEY = 'uqpay_sandbox_api_key';
 
@@ -91,7 +91,7 @@ export const configSchema = withProductionSecretRules(
     /** Rows per card-list page (the provider allows at most 100). */
     CARD_RECONCILE_PAGE_SIZE: count(100, 100),
   }),
-  { ...keysecureSecretRules, CARD_DATA_PRIVATE_KEY: {}, UQPAY_API_KEY: { developmentDefault: DEV_UQPAY_API_KEY } },
+  { ...keysecureSecretRules, CARD_DATA_PRIVATE_KEY: {} },
 );
 
 export type CardSvcConfig = z.output<typeof configSchema>;

@@ -12,8 +12,10 @@ import type { FastifyRequest } from 'fastify';
 import { Counter } from 'prom-client';
 import { verifyKeySecureCallback, type KeySecureCallbackBody } from '@issuing-bridge/keysecure';
 import { InjectAppConfig } from '@issuing-bridge/platform';
+import { UqpayWebhookError, verifyUqpayWebhook, type VerifiedUqpayWebhook } from '@issuing-bridge/uqpay';
 import type { GatewayConfig } from '../config/config.schema';
 import { CallbackInbox } from './callback-inbox';
+import { UqpayWebhookInbox } from './uqpay-webhook-inbox';
 
 export interface CallbackAnswer {
   code: number;
@@ -26,6 +28,11 @@ type Outcome =
 const callbacksTotal = new Counter({
   name: 'gateway_keysecure_callbacks_total',
   help: 'KeySecure callbacks received, by outcome',
+  labelNames: ['outcome'],
+});
+const uqpayWebhooksTotal = new Counter({
+  name: 'gateway_uqpay_webhooks_total',
+  help: 'UQPAY webhooks received, by outcome',
   labelNames: ['outcome'],
 });
 
@@ -45,7 +52,53 @@ export class CallbacksController {
   constructor(
     @InjectAppConfig() private readonly config: GatewayConfig,
     private readonly inbox: CallbackInbox,
+    private readonly uqpayInbox: UqpayWebhookInbox,
   ) {}
+
+  /**
+   * UQPAY webhooks: x-wk-signature (HMAC-SHA512 over raw body ‖ x-wk-timestamp) and the timestamp
+   * window checked over the raw bytes, deduplicated by event_id, published to uqpay.callbacks.v1;
+   * 200 only after the broker acknowledged (UQPAY retries anything else).
+   */
+  @Post('uqpay')
+  @HttpCode(200)
+  async uqpay(@Req() req: RawBodyRequest<FastifyRequest>): Promise<{ received: true }> {
+    if (req.rawBody === undefined) {
+      throw this.refuseUqpay('malformed', REFUSED.malformed, 'Content-Type: must be application/json');
+    }
+    let verified: VerifiedUqpayWebhook;
+    try {
+      verified = verifyUqpayWebhook(req.rawBody, req.headers, {
+        secret: this.config.UQPAY_WEBHOOK_SECRET,
+        toleranceMs: this.config.GATEWAY_UQPAY_WEBHOOK_TOLERANCE_MS,
+      });
+    } catch (error) {
+      if (!(error instanceof UqpayWebhookError)) throw error;
+      const reason = `${error.field}: ${error.rule}`;
+      if (error.field === 'x-wk-signature') throw this.refuseUqpay('bad_signature', REFUSED.unauthorized, reason);
+      if (error.field === 'x-wk-timestamp') throw this.refuseUqpay('stale_timestamp', REFUSED.unauthorized, reason);
+      throw this.refuseUqpay('malformed', REFUSED.malformed, reason);
+    }
+    if (verified.envelope.event_id.length > 128) {
+      throw this.refuseUqpay('malformed', REFUSED.malformed, 'event_id: must be at most 128 characters');
+    }
+    let outcome: Outcome;
+    try {
+      outcome = await this.uqpayInbox.receive(verified);
+    } catch (error) {
+      this.logger.error(`UQPAY webhook ${verified.envelope.event_id} not published: ${(error as Error).message}`);
+      throw this.refuseUqpay('publish_failed', REFUSED.unavailable, 'temporarily unavailable, retry');
+    }
+    uqpayWebhooksTotal.inc({ outcome });
+    this.logger.log(`UQPAY webhook ${verified.envelope.event_id} (${verified.envelope.event_type}) ${outcome}`);
+    return { received: true };
+  }
+
+  private refuseUqpay(outcome: Outcome, status: number, message: string): HttpException {
+    uqpayWebhooksTotal.inc({ outcome });
+    this.logger.warn(`UQPAY webhook refused (${outcome}): ${message}`);
+    return new HttpException({ code: status, message }, status);
+  }
 
   @Post('keysecure')
   @HttpCode(200)

@@ -129,7 +129,8 @@ export class CommandsController {
   @Post('cards/:card_unique_no/activation')
   @PublishesCommand(
     {
-      summary: 'Activate a physical card; the CVV is sealed on receipt and never stored or logged',
+      summary:
+        'Activate a physical card (KeySecure: CVV + last four; UQPAY: card_id, activation code, PIN); CVV / PIN are sealed on receipt and never stored or logged',
     },
     cardActivationBody,
   )
@@ -139,7 +140,18 @@ export class CommandsController {
     @Param('card_unique_no') cardUniqueNo: string,
     @Body() body: unknown,
   ): Promise<AcceptedCommand> {
-    const { cvv, card_last_no } = this.validated(cardActivationBody, body, cardUniqueNo);
+    const activation = this.validated(cardActivationBody, body, cardUniqueNo);
+    if (activation.provider === 'uqpay') {
+      const { pin, ...rest } = activation;
+      return this.accept(req, reply, body, async () =>
+        this.command(req, COMMAND_TYPES.cardActivate, {
+          ...rest,
+          card_unique_no: cardUniqueNo,
+          pin_jwe: await this.sealer.seal(pin),
+        }),
+      );
+    }
+    const { cvv, card_last_no } = activation;
     return this.accept(req, reply, body, async () =>
       this.command(req, COMMAND_TYPES.cardActivate, {
         card_unique_no: cardUniqueNo,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   cardActivateData,
+  cardActivateUqpayData,
   cardApplyData,
   cardholderKycApplyData,
   cardPinSetData,
@@ -18,14 +19,33 @@ import {
 export const cardholderApplyBody = cardholderKycApplyData;
 export const cardApplyBody = cardApplyData;
 
-export const cardActivationBody = z
+const keysecureActivationBody = z
   .strictObject({
+    provider: z.literal('keysecure').optional().describe('keysecure (the default when absent)'),
     cvv: z
       .string()
       .regex(/^[0-9]{3}$/, ruleMessage('three_digits', 'must be exactly 3 digits'))
       .describe('Plaintext CVV (3 digits); sealed on receipt, never stored or logged'),
     card_last_no: cardActivateData.shape.card_last_no,
   })
+  .meta({ title: 'KeySecureCardActivationRequest' });
+
+const uqpayActivationBody = z
+  .strictObject({
+    provider: z.literal('uqpay'),
+    card_id: cardActivateUqpayData.shape.card_id,
+    activation_code: cardActivateUqpayData.shape.activation_code,
+    pin: z
+      .string()
+      .regex(/^[0-9]{6}$/, ruleMessage('six_digits', 'must be exactly 6 digits'))
+      .describe('Plaintext PIN (6 digits) set at activation; sealed on receipt, never stored or logged'),
+    no_pin_payment_amount: cardActivateUqpayData.shape.no_pin_payment_amount,
+  })
+  .meta({ title: 'UqpayCardActivationRequest' });
+
+/** KeySecure (provider absent or keysecure): cvv + card_last_no; UQPAY (provider uqpay): card_id, activation_code, pin. */
+export const cardActivationBody = z
+  .discriminatedUnion('provider', [keysecureActivationBody, uqpayActivationBody])
   .meta({ title: 'CardActivationRequest' });
 
 export const cardStatusBody = cardStatusUpdateData

@@ -16,6 +16,9 @@ const API_KEY_ENTRY = String.raw`[A-Za-z0-9_.-]+:(?:sha256:[0-9a-fA-F]{64}|[^\s:
 const API_KEY_LIST = new RegExp(`^${API_KEY_ENTRY}(,${API_KEY_ENTRY})*$`);
 const NAME_LIST = /^([A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*)?$/;
 
+/** The UQPAY sandbox's webhook secret (development only). */
+export const DEV_UQPAY_WEBHOOK_SECRET = 'uqpay_sandbox_webhook_secret';
+
 const topicName = (fallback: string) =>
   z
     .string()
@@ -61,6 +64,11 @@ export const configSchema = withProductionSecretRules(
     GATEWAY_CARDHOLDER_EVENTS_TOPIC: topicName(TOPICS.cardholderEvents),
     GATEWAY_CARD_EVENTS_TOPIC: topicName(TOPICS.cardEvents),
     GATEWAY_KEYSECURE_CALLBACKS_TOPIC: topicName(TOPICS.keysecureCallbacks),
+    GATEWAY_UQPAY_CALLBACKS_TOPIC: topicName(TOPICS.uqpayCallbacks),
+    /** HMAC-SHA512 key of UQPAY webhook signatures (x-wk-signature). */
+    UQPAY_WEBHOOK_SECRET: z.string().min(1, { error: 'must not be empty' }).default(DEV_UQPAY_WEBHOOK_SECRET),
+    /** Accepted |now − x-wk-timestamp| of a UQPAY webhook. */
+    GATEWAY_UQPAY_WEBHOOK_TOLERANCE_MS: positiveInt(300_000, 'must be a positive integer (ms)'),
     /** Consumer group of the command status read model. */
     GATEWAY_READ_MODEL_GROUP: z.string().min(1).default('gateway-read-model'),
   }),
