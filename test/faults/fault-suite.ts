@@ -205,11 +205,13 @@ export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultSu
     // Kill while commands are in flight: slow provider answers keep them mid-way, and the kill waits
     // (up to 10 s) until the engine reports work in flight, so lost in-flight work shows in the verdict.
     const restart = async (p: AppProcess) => {
-      await admin({ kind: 'latency', latencyMs: 1500 });
+      await admin({ kind: 'latency', latencyMs: 3000 });
       const busy = await waitFor(async () => ((await inFlight(p)) > 0 ? true : undefined), {
         timeoutMs: 10_000,
         intervalMs: 100,
       }).catch(() => false);
+      // Past the engine's offset-commit interval (200 ms), still inside the slowed provider call.
+      if (busy) await sleep(1000);
       const n = await inFlight(p).catch(() => 0);
       await p.kill('SIGKILL');
       await admin(undefined, 'DELETE');
