@@ -164,7 +164,10 @@ export class CardCommandsController {
       registration = registered;
       card = { ...registered, status_time: new Date(0) };
     }
-    if (!provider.activatableFrom.includes(card.status)) {
+    // A first-seen card the provider already shows Activated may be this very command's earlier
+    // attempt (answer lost, nothing committed): the call, under the same idempotency key, decides.
+    const maybeOurs = registration !== undefined && card.status === 'Activated';
+    if (!provider.activatableFrom.includes(card.status) && !maybeOurs) {
       return this.fail(ctx, command, 'invalid_transition', `card status is ${card.status}; only ${provider.activatableFrom.join('/')} cards can be activated`, card.card_no);
     }
     const refusal = await this.callProvider(ctx, provider, card, 'Activated', () => provider.activate(card, d, this.call(command)));
