@@ -287,11 +287,9 @@ describe('cardholder.kyc.apply.v1 through Kafka', () => {
         }
       }
       applyCalls.length = 0;
-      const started = Date.now();
       await sendCommands(producer, topics.commands, batch);
       const allIds = [...sent.values()].flat();
       await until(() => allIds.every((id) => resultOf(id)), 90_000, '200 result events');
-      const elapsed = Date.now() - started;
 
       for (const key of keys) {
         const order = events()
@@ -300,8 +298,8 @@ describe('cardholder.kyc.apply.v1 through Kafka', () => {
         expect(order).toEqual(sent.get(key));
       }
       expect(allIds.every((id) => resultOf(id)!.value.type === EVENT_TYPES.cardholderKycApplied)).toBe(true);
-      // Parallel: one key alone needs 10 provider round-trips; serial over all keys would need 200.
-      expect(elapsed).toBeLessThan((200 * latencyMs) / 2);
+      // Parallel: provider calls of different keys overlapped (proven by the sandbox's own call log,
+      // not by wall-clock time, which a loaded machine makes meaningless).
       let maxOverlap = 0;
       for (const call of applyCalls) {
         maxOverlap = Math.max(maxOverlap, applyCalls.filter((c) => c.start < call.end && c.end > call.start).length);
