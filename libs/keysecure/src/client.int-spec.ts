@@ -248,7 +248,8 @@ describe('retries', () => {
     expect(error).toBeInstanceOf(KeySecureError);
     expect((error as KeySecureError).code).toBe('DEADLINE_EXCEEDED');
     expect(elapsed).toBeGreaterThanOrEqual(450);
-    expect(elapsed).toBeLessThan(900);
+    // Without the deadline, 50 attempts of 150 ms would run for 7 s or more; the margin absorbs a loaded machine.
+    expect(elapsed).toBeLessThan(3_000);
     expect(calls('card.support.bins')).toBeGreaterThanOrEqual(2);
   });
 });

@@ -244,7 +244,8 @@ describe('retries', () => {
     expect(err).toBeInstanceOf(UqpayTimeoutError);
     expect(err.code).toBe('DEADLINE_EXCEEDED');
     expect(elapsed).toBeGreaterThanOrEqual(650);
-    expect(elapsed).toBeLessThan(1_500);
+    // Without the deadline, 50 attempts of 200 ms would run for 10 s or more; the margin absorbs a loaded machine.
+    expect(elapsed).toBeLessThan(4_000);
     expect(snapshot().calls['card.retrieve']).toBeGreaterThanOrEqual(2);
   });
 });
