@@ -2,17 +2,18 @@ import { z } from 'zod';
 import { TOPICS } from '@issuing-bridge/contracts';
 import {
   baseConfigShape,
+  DEV_UQPAY_API_KEY,
+  DEV_UQPAY_CLIENT_ID,
   keyMaterialSetting,
   keysecureClientShape,
   keysecureSecretRules,
   keysecureTimezoneSetting,
   portSetting,
+  uqpayClientSecretRules,
   withProductionSecretRules,
 } from '@issuing-bridge/platform';
 
-/** The UQPAY sandbox's development credentials. */
-export const DEV_UQPAY_CLIENT_ID = 'uqpay_sandbox_client';
-export const DEV_UQPAY_API_KEY = 'uqpay_sandbox_api_key';
+export { DEV_UQPAY_API_KEY, DEV_UQPAY_CLIENT_ID } from '@issuing-bridge/platform';
 
 const millis = (fallback: number) =>
   z.coerce
@@ -46,7 +47,9 @@ export const configSchema = withProductionSecretRules(
     /** Offset of the times in KeySecure's card list, used by reconciliation windows. */
     KEYSECURE_TIMEZONE: keysecureTimezoneSetting,
     // UQPAY (cards created at UQPAY, activated through the bridge). Defaults: the local UQPAY sandbox.
-    UQPAY_BASE_URL: z.url({ error: 'must be an http(s) URL including /api' }).default('http://127.0.0.1:4020/api'),
+    UQPAY_BASE_URL: z
+      .url({ error: 'must be an http(s) URL including /api' })
+      .default('http://127.0.0.1:4020/api'),
     UQPAY_CLIENT_ID: z.string().min(1, { error: 'must not be empty' }).default(DEV_UQPAY_CLIENT_ID),
     UQPAY_API_KEY: z.string().min(1, { error: 'must not be empty' }).default(DEV_UQPAY_API_KEY),
     UQPAY_CALLBACKS_TOPIC: topicName(TOPICS.uqpayCallbacks),
@@ -91,7 +94,7 @@ export const configSchema = withProductionSecretRules(
     /** Rows per card-list page (the provider allows at most 100). */
     CARD_RECONCILE_PAGE_SIZE: count(100, 100),
   }),
-  { ...keysecureSecretRules, CARD_DATA_PRIVATE_KEY: {} },
+  { ...keysecureSecretRules, ...uqpayClientSecretRules, CARD_DATA_PRIVATE_KEY: {} },
 );
 
 export type CardSvcConfig = z.output<typeof configSchema>;

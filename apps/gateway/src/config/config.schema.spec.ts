@@ -1,4 +1,8 @@
-import { ConfigValidationError, loadConfig } from '@issuing-bridge/platform';
+import {
+  ConfigValidationError,
+  DEV_UQPAY_WEBHOOK_SECRET,
+  loadConfig,
+} from '@issuing-bridge/platform';
 import { configSchema } from './config.schema';
 
 describe('gateway config schema', () => {
@@ -17,7 +21,11 @@ describe('gateway config schema', () => {
   it('refuses to run in production on development secrets', () => {
     let error: ConfigValidationError | undefined;
     try {
-      loadConfig(configSchema, { NODE_ENV: 'production' });
+      // UQPAY_WEBHOOK_SECRET has its own test below; here it holds a real value.
+      loadConfig(configSchema, {
+        NODE_ENV: 'production',
+        UQPAY_WEBHOOK_SECRET: 'real-uqpay-value',
+      });
     } catch (caught) {
       error = caught as ConfigValidationError;
     }
@@ -27,5 +35,47 @@ describe('gateway config schema', () => {
         .filter(Boolean)
         .sort(),
     );
+  });
+
+  it.each([
+    // Missing falls back to the development default, which production then refuses (as KEYSECURE_API_SECRET).
+    ['missing', undefined, 'must not be the development default when NODE_ENV=production'],
+    ['empty', '', 'must not be the development default when NODE_ENV=production'],
+    [
+      'the development default',
+      DEV_UQPAY_WEBHOOK_SECRET,
+      'must not be the development default when NODE_ENV=production',
+    ],
+  ])(
+    'refuses UQPAY_WEBHOOK_SECRET in production when it is %s, naming the variable',
+    (_, value, rule) => {
+      const env: Record<string, string | undefined> = {
+        NODE_ENV: 'production',
+        UQPAY_WEBHOOK_SECRET: value,
+      };
+      let error: ConfigValidationError | undefined;
+      try {
+        loadConfig(configSchema, env);
+      } catch (caught) {
+        error = caught as ConfigValidationError;
+      }
+      expect(error).toBeInstanceOf(ConfigValidationError);
+      expect(error!.problems).toContainEqual({ variable: 'UQPAY_WEBHOOK_SECRET', rule });
+      expect(error!.message).toContain(`UQPAY_WEBHOOK_SECRET: ${rule}`);
+      expect(error!.message).not.toContain('uqpay_sandbox_webhook_secret');
+    },
+  );
+
+  it('accepts a real UQPAY_WEBHOOK_SECRET in production (no problem names it)', () => {
+    let error: ConfigValidationError | undefined;
+    try {
+      loadConfig(configSchema, {
+        NODE_ENV: 'production',
+        UQPAY_WEBHOOK_SECRET: 'real-uqpay-value',
+      });
+    } catch (caught) {
+      error = caught as ConfigValidationError;
+    }
+    expect(error!.problems.map((p) => p.variable)).not.toContain('UQPAY_WEBHOOK_SECRET');
   });
 });

@@ -3,10 +3,12 @@ import { TOPICS } from '@issuing-bridge/contracts';
 import {
   baseConfigShape,
   DEV_GATEWAY_API_KEYS,
+  DEV_UQPAY_WEBHOOK_SECRET,
   keyMaterialSetting,
   keysecureClientShape,
   keysecureSecretRules,
   portSetting,
+  uqpayWebhookSecretRules,
   withProductionSecretRules,
 } from '@issuing-bridge/platform';
 
@@ -16,8 +18,7 @@ const API_KEY_ENTRY = String.raw`[A-Za-z0-9_.-]+:(?:sha256:[0-9a-fA-F]{64}|[^\s:
 const API_KEY_LIST = new RegExp(`^${API_KEY_ENTRY}(,${API_KEY_ENTRY})*$`);
 const NAME_LIST = /^([A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*)?$/;
 
-/** The UQPAY sandbox's webhook secret (development only). */
-export const DEV_UQPAY_WEBHOOK_SECRET = 'uqpay_sandbox_webhook_secret';
+export { DEV_UQPAY_WEBHOOK_SECRET } from '@issuing-bridge/platform';
 
 const topicName = (fallback: string) =>
   z
@@ -66,7 +67,10 @@ export const configSchema = withProductionSecretRules(
     GATEWAY_KEYSECURE_CALLBACKS_TOPIC: topicName(TOPICS.keysecureCallbacks),
     GATEWAY_UQPAY_CALLBACKS_TOPIC: topicName(TOPICS.uqpayCallbacks),
     /** HMAC-SHA512 key of UQPAY webhook signatures (x-wk-signature). */
-    UQPAY_WEBHOOK_SECRET: z.string().min(1, { error: 'must not be empty' }).default(DEV_UQPAY_WEBHOOK_SECRET),
+    UQPAY_WEBHOOK_SECRET: z
+      .string()
+      .min(1, { error: 'must not be empty' })
+      .default(DEV_UQPAY_WEBHOOK_SECRET),
     /** Accepted |now − x-wk-timestamp| of a UQPAY webhook. */
     GATEWAY_UQPAY_WEBHOOK_TOLERANCE_MS: positiveInt(300_000, 'must be a positive integer (ms)'),
     /** Consumer group of the command status read model. */
@@ -74,6 +78,7 @@ export const configSchema = withProductionSecretRules(
   }),
   {
     ...keysecureSecretRules,
+    ...uqpayWebhookSecretRules,
     GATEWAY_API_KEYS: { developmentDefault: DEV_GATEWAY_API_KEYS },
     CARD_DATA_PUBLIC_KEY: {},
   },

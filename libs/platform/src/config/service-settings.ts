@@ -5,6 +5,10 @@ import { z } from 'zod';
 export const DEV_KEYSECURE_API_KEY = 'ks_sandbox_api_key';
 export const DEV_KEYSECURE_API_SECRET = 'ks_sandbox_secret_0123456789abcd';
 export const DEV_GATEWAY_API_KEYS = 'dev:dev-api-key';
+// The UQPAY sandbox's defaults (apps/uqpay-sandbox/src/sandbox.ts). Production refuses the secret ones.
+export const DEV_UQPAY_CLIENT_ID = 'uqpay_sandbox_client';
+export const DEV_UQPAY_API_KEY = 'uqpay_sandbox_api_key';
+export const DEV_UQPAY_WEBHOOK_SECRET = 'uqpay_sandbox_webhook_secret';
 
 /** Settings of the KeySecure client, shared by the services that call or verify KeySecure. */
 export const keysecureClientShape = {
@@ -24,6 +28,16 @@ export const keysecureClientShape = {
 export const keysecureSecretRules = {
   KEYSECURE_API_KEY: { developmentDefault: DEV_KEYSECURE_API_KEY },
   KEYSECURE_API_SECRET: { developmentDefault: DEV_KEYSECURE_API_SECRET },
+};
+
+/** Production refuses a missing UQPAY_API_KEY or the sandbox's (card-svc, which calls UQPAY). */
+export const uqpayClientSecretRules = {
+  UQPAY_API_KEY: { developmentDefault: DEV_UQPAY_API_KEY },
+};
+
+/** Production refuses a missing UQPAY_WEBHOOK_SECRET or the sandbox's (gateway, which verifies webhooks). */
+export const uqpayWebhookSecretRules = {
+  UQPAY_WEBHOOK_SECRET: { developmentDefault: DEV_UQPAY_WEBHOOK_SECRET },
 };
 
 /** KeySecure reports times in a fixed offset, written `UTC+8` / `UTC-03:30`. */
