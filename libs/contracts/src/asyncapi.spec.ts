@@ -58,12 +58,31 @@ describe('generated contract documents', () => {
   it('message payloads carry the field rules (strict, sealed secrets, one-of)', () => {
     const schema = JSON.parse(files.get(`${SCHEMAS_DIR}/card.activate.v1.json`) as string);
     expect(schema.additionalProperties).toBe(false);
-    expect(schema.properties.data.additionalProperties).toBe(false);
-    expect(Object.keys(schema.properties.data.properties)).toEqual([
+    // card.activate.v1 data became a one-of of two strict variants when UQPAY activation was added
+    // (KeySecure: `provider` optional; UQPAY: `provider: 'uqpay'` required); both refuse extra fields.
+    const [keysecure, uqpay] = schema.properties.data.oneOf as {
+      additionalProperties: boolean;
+      properties: Record<string, unknown>;
+      required: string[];
+    }[];
+    expect(keysecure.additionalProperties).toBe(false);
+    expect(Object.keys(keysecure.properties)).toEqual([
+      'provider',
       'card_unique_no',
       'card_last_no',
       'cvv_jwe',
     ]);
+    expect(keysecure.required).toEqual(['card_unique_no', 'card_last_no', 'cvv_jwe']);
+    expect(uqpay.additionalProperties).toBe(false);
+    expect(Object.keys(uqpay.properties)).toEqual([
+      'provider',
+      'card_unique_no',
+      'card_id',
+      'activation_code',
+      'pin_jwe',
+      'no_pin_payment_amount',
+    ]);
+    expect(JSON.stringify(schema.properties.data)).not.toMatch(/"(cvv|pin)"/);
     const apply = JSON.parse(files.get(`${SCHEMAS_DIR}/card.apply.v1.json`) as string);
     expect(JSON.stringify(apply.properties.data.allOf)).toContain('package_no');
   });
