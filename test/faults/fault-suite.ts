@@ -219,7 +219,7 @@ export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultSu
       await p.start(180_000);
     };
     // Cuts every open connection at once: transactions in flight abort mid-way, as in a failover.
-    const terminateBackends = async () => {
+    const terminateBackends = async (quiet = false) => {
       const client = new Client({ connectionString: pg.url });
       await client.connect();
       try {
@@ -227,7 +227,7 @@ export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultSu
           `SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity
             WHERE datname = 'issuing_bridge' AND pid <> pg_backend_pid()`,
         );
-        log(`  terminated ${r.rows[0].n} Postgres connections`);
+        if (!quiet) log(`  terminated ${r.rows[0].n} Postgres connections`);
       } finally {
         await client.end();
       }
@@ -266,11 +266,23 @@ export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultSu
           await pg.start();
         },
       },
-      { at: 66, name: 'terminate every Postgres connection', act: terminateBackends },
+      {
+        at: 66,
+        name: 'terminate every Postgres connection every 100 ms for 3 s (under load)',
+        act: async () => {
+          await admin({ kind: 'latency', latencyMs: 200 }); // commands pile up between provider call and commit
+          const until = Date.now() + 3000 * scale;
+          while (Date.now() < until) {
+            await terminateBackends(true).catch(() => undefined);
+            await sleep(100);
+          }
+          await admin(undefined, 'DELETE');
+        },
+      },
       { at: 72, name: 'provider timeouts on 10% of calls for 5 s', act: () => providerFault({ kind: 'timeout', rate: 0.1 }, 5000) },
       { at: 80, name: 'provider drops 30% of connections for 6 s', act: () => providerFault({ kind: 'drop', rate: 0.3 }, 6000) },
       { at: 88, name: 'provider answers 1009 to 30% of calls for 6 s', act: () => providerFault({ kind: 'error_code', code: 1009, rate: 0.3 }, 6000) },
-      { at: 92, name: 'terminate every Postgres connection', act: terminateBackends },
+      { at: 92, name: 'terminate every Postgres connection', act: () => terminateBackends() },
       { at: 96, name: 'deliver 10 captured callbacks again', act: () => relay.deliverDuplicates(10) },
     ];
     const cycleMs = 100_000 * scale;
