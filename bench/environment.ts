@@ -24,17 +24,35 @@ export async function createBenchTopics(prefix: string): Promise<BenchTopics> {
   await admin.connect();
   try {
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false, // kafkajs can fail here on a busy broker (unknown topic); waitForLeaders() below retries
       topics: (Object.keys(TOPICS) as (keyof typeof TOPICS)[]).map((k) => ({
         topic: topics[k],
         numPartitions: TOPIC_PARTITIONS[TOPICS[k] as TopicName],
         replicationFactor: 1,
       })),
     });
+    await waitForLeaders(admin, Object.values(topics));
+  } catch (e) {
+    await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
+    throw e;
   } finally {
     await admin.disconnect();
   }
   return topics;
+}
+
+/**
+ * kafkajs' own createTopics `waitForLeaders` throws "This server does not host this topic-partition"
+ * when a busy broker answers metadata before the new topic; poll until each partition has a leader.
+ */
+async function waitForLeaders(admin: ReturnType<typeof kafka.admin>, names: string[]): Promise<void> {
+  await waitFor(
+    async () => {
+      const { topics } = await admin.fetchTopicMetadata({ topics: names });
+      return topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)) ? true : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 200, description: `leaders of ${names.length} bench topics` },
+  );
 }
 
 /** The baseline gate's input topic, with the cardholder command topic's partition count. */
@@ -43,9 +61,10 @@ export async function createGateTopic(name: string): Promise<string> {
   await admin.connect();
   try {
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false, // kafkajs can fail here on a busy broker (unknown topic); waitForLeaders() below retries
       topics: [{ topic: name, numPartitions: TOPIC_PARTITIONS[TOPICS.cardholderCommands], replicationFactor: 1 }],
     });
+    await waitForLeaders(admin, [name]);
   } finally {
     await admin.disconnect();
   }

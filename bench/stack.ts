@@ -35,8 +35,16 @@ export async function startStack(options: StackOptions): Promise<ServiceStack> {
   const prefix = `bench.${options.id}`;
   const database = `issuing_bridge_bench_${options.id.replace(/[^a-z0-9_]/gi, '_')}`;
   const topics = await createBenchTopics(prefix);
-  const gateTopic = options.gate ? await createGateTopic(`${prefix}.gate`) : undefined;
-  const databaseUrl = await createBenchDatabase(database);
+  let gateTopic: string | undefined;
+  let databaseUrl: string;
+  try {
+    gateTopic = options.gate ? await createGateTopic(`${prefix}.gate`) : undefined;
+    databaseUrl = await createBenchDatabase(database);
+  } catch (e) {
+    await deleteTopics([...Object.values(topics), `${prefix}.gate`]);
+    await dropBenchDatabase(database);
+    throw e;
+  }
   const services: ChildService[] = [];
   const close = async () => {
     await Promise.all(services.map((s) => s.stop()));

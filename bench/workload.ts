@@ -127,12 +127,20 @@ export async function connectProducer(): Promise<Producer> {
 async function sendBatch(producer: Producer, commands: OutgoingCommand[]): Promise<void> {
   const byTopic = new Map<string, OutgoingCommand[]>();
   for (const c of commands) byTopic.set(c.topic, [...(byTopic.get(c.topic) ?? []), c]);
-  await producer.sendBatch({
-    topicMessages: [...byTopic].map(([topic, list]) => ({
-      topic,
-      messages: list.map((c) => ({ key: c.key, value: c.value })),
-    })),
-  });
+  const topicMessages = [...byTopic].map(([topic, list]) => ({
+    topic,
+    messages: list.map((c) => ({ key: c.key, value: c.value })),
+  }));
+  // A freshly created topic can briefly be unknown to a busy broker; kafkajs gives up quickly on it.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await producer.sendBatch({ topicMessages });
+      return;
+    } catch (e) {
+      if (attempt >= 5 || !/does not host this topic-partition|not the leader/i.test(String((e as Error).message))) throw e;
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
+  }
 }
 
 export interface RunResult {
