@@ -5,7 +5,7 @@ import { MESSAGING_ENTITIES } from './entities';
 import { KafkaCommandTransport, type KafkaCommandTransportOptions } from './kafka-command-transport';
 import { KafkaJsMessageBus } from './kafkajs-bus';
 import { MessagingModule } from './messaging.module';
-import type { BusConsumer, BusProducer, ConsumerLifecycleEvent, ConsumerOptions, MessageBus, TopicPartitionOffset } from './message-bus';
+import type { BusConsumer, BusMessage, BusProducer, ConsumerLifecycleEvent, ConsumerOptions, MessageBus, TopicPartitionOffset } from './message-bus';
 
 /** A fake bus: the only faked collaborator; lets the test fire kafkajs-like lifecycle events. */
 class FakeBus implements MessageBus {
@@ -147,5 +147,53 @@ describe('KafkaJsMessageBus consumer options', () => {
   it('keeps heartbeats at a third of a short session when no interval is given', () => {
     expect(kafkaConsumerConfig({ groupId: 'g', sessionTimeoutMs: 6_000 })).toMatchObject({ sessionTimeout: 6_000, heartbeatInterval: 2_000 });
     expect(kafkaConsumerConfig({ groupId: 'g' })).toMatchObject({ sessionTimeout: 30_000, heartbeatInterval: 3_000, rebalanceTimeout: 60_000 });
+  });
+});
+
+describe('KafkaCommandTransport back-pressure', () => {
+  /** Feeds messages like the kafkajs adapter: one after another, waiting while onMessage returns a promise. */
+  class FeedingBus extends FakeBus {
+    onMessage?: (m: BusMessage) => Promise<void> | void;
+    override createConsumer(options: ConsumerOptions): BusConsumer {
+      const consumer = super.createConsumer(options);
+      return { ...consumer, run: async (onMessage) => void (this.onMessage = onMessage) };
+    }
+  }
+
+  it('keeps going with maxInFlight 1: each finished command lets the next one in (20 commands promptly)', async () => {
+    const bus = new FeedingBus();
+    let recorded = 0;
+    const tx = { query: async () => [], insert: async () => undefined, delete: async () => undefined, connection: registered };
+    const dataSource = {
+      ...registered,
+      getMetadata: registered.getMetadata,
+      query: async () => [],
+      transaction: async (work: (m: unknown) => Promise<unknown>) => {
+        const result = await work(tx);
+        recorded++;
+        return result;
+      },
+    } as unknown as DataSource;
+    const t = transport(bus, { dataSource, maxInFlight: 1, parseCommand: () => ({ ok: false, violations: [] }) });
+    await t.start();
+    let fed = 0;
+    for (let i = 0; i < 20; i++) {
+      const wait = bus.onMessage!({
+        topic: 't.commands',
+        partition: 0,
+        offset: String(i),
+        key: Buffer.from(`k${i}`),
+        value: Buffer.from('not json'),
+        headers: {},
+      });
+      if (wait) {
+        const stalled = await Promise.race([wait.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), 2_000).unref())]);
+        if (stalled) break;
+      }
+      fed++;
+    }
+    expect(fed).toBe(20);
+    await t.shutdown();
+    expect(recorded).toBe(20);
   });
 });

@@ -185,6 +185,8 @@ export class KafkaCommandTransport extends Server implements CustomTransportStra
     const laneKey = message.key ? `k:${message.key.toString('utf8')}` : `p:${message.partition}`;
     messagingMetrics.inFlight.inc({ topic: message.topic });
     const started = process.hrtime.bigint();
+    // Resume only once the lane has settled: inside the task `lanes.size` still counts this command,
+    // so a check there is one completion late (and with maxInFlight 1 it never resumes).
     void this.lanes.run(laneKey, async () => {
       let outcome: CommandOutcome = 'abandoned';
       let type = 'unknown';
@@ -207,9 +209,8 @@ export class KafkaCommandTransport extends Server implements CustomTransportStra
         if (outcome !== 'abandoned' && outcome !== undefined) tracked.finish(message.offset);
         if (outcome !== 'duplicate' && outcome !== 'abandoned') this.relay?.wake();
         this.scheduleCommit();
-        this.maybeResume();
       }
-    });
+    }).then(() => this.maybeResume());
     if (this.lanes.size >= this.maxInFlight) {
       // Stop fetching until below the limit; kafkajs pause/resume would add a full fetch wait per cycle.
       return new Promise<void>((resolve) => this.capacityWaiters.push(resolve));
