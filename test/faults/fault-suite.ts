@@ -458,7 +458,8 @@ async function pgDump(pg: OwnPostgres): Promise<string> {
 }
 
 /**
- * Plaintext secrets: every PIN used, as a standalone 6-digit number, anywhere; and any 3-digit value
+ * Plaintext secrets: every PIN used, as a standalone 6-digit number (not inside hex, a fraction of a
+ * second or a longer number), anywhere; and any 3-digit value
  * under a `cvv` key or after the word cvv (a bare 3-digit number is everywhere in logs, so a CVV is
  * searched next to its name). PINs under a `pin` key are found the same way.
  */
@@ -468,7 +469,7 @@ export function scanForSecrets(
 ): string[] {
   const found: string[] = [];
   const pins = [...secrets.pin];
-  const pinPattern = pins.length > 0 ? new RegExp(`(?<![0-9])(${pins.join('|')})(?![0-9])`, 'g') : undefined;
+  const pinPattern = pins.length > 0 ? new RegExp(`(?<![0-9A-Za-z.:+-])(${pins.join('|')})(?![0-9A-Za-z])`, 'g') : undefined;
   const keyed = /\b(cvv|pin)\b["'\s:=]{0,4}"?(\d{3,6})(?![0-9])/gi;
   for (const { where, text } of sources) {
     for (const m of text.matchAll(keyed)) {
