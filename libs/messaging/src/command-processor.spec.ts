@@ -23,13 +23,16 @@ function commandOf(id: string): CommandLike {
 
 function fakes() {
   const writes: string[] = [];
-  const tx = {
-    insert: async (entity: { name: string }) => void writes.push(`insert ${entity.name}`),
-    delete: async () => undefined,
-    query: async () => undefined,
-  } as unknown as EntityManager;
+  // Records every write statement (the engine writes inbox + outbox rows with plain SQL).
+  const query = async (sql: string) => {
+    if (/^\s*SELECT/i.test(sql)) return [];
+    writes.push(sql.trim().split(/\s+/).slice(0, 2).join(' '));
+    return [];
+  };
+  const tx = { query } as unknown as EntityManager;
   const dataSource = {
-    getRepository: () => ({ find: async () => [] }),
+    getMetadata: () => ({ schema: 'svc', tableName: 'messaging_table' }),
+    query,
     transaction: async (work: (t: EntityManager) => Promise<unknown>) => {
       const staged = writes.length;
       try {
@@ -110,6 +113,16 @@ describe('CommandProcessor logging through Nest Logger + nestjs-pino', () => {
       reason: 'processing_error',
       err: { name: 'TypeError', code: 'X1', retryable: false },
     });
+  });
+});
+
+describe('CommandProcessor writes', () => {
+  it('records a handled command (inbox + events) in one statement inside the handler transaction', async () => {
+    const { p, writes } = processor(() => ({
+      invoke: async (_cmd, ctx: CommandContext) => ctx.complete(async () => [{ id: 'e', type: 'test.worked.v1', source: 'test' }]),
+    }));
+    await expect(p.process(message(commandOf('66666666-6666-4666-8666-666666666666')))).resolves.toMatchObject({ outcome: 'handled' });
+    expect(writes).toEqual(['WITH inbox']);
   });
 });
 

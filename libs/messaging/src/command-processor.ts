@@ -3,10 +3,10 @@ import { isObservable, lastValueFrom } from 'rxjs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { CommandContext } from './command-context';
 import { COMMAND_REJECTED_TYPE } from './contracts-defaults';
-import { InboxEntry } from './entities';
+import { InboxEntry, OutboxEntry } from './entities';
 import { CommandAbandoned, errorFields, isRetryable, isUniqueViolation } from './errors';
 import type { BusMessage } from './message-bus';
-import type { MessagingLogger, Outbox } from './outbox';
+import { outboxColumns, outboxInsertSql, qualifiedTable, type MessagingLogger, type Outbox } from './outbox';
 import {
   isOutboxMessage,
   type CloudEventLike,
@@ -76,7 +76,16 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Turns one Kafka record into exactly one outcome: parse, dedupe, handle with retries, record. */
 export class CommandProcessor {
-  constructor(private readonly o: CommandProcessorOptions) {}
+  private readonly inboxTable: string;
+  /** Inbox row + all outbox rows in ONE statement (one round trip, atomic even without a transaction). */
+  private readonly recordSql: string;
+
+  constructor(private readonly o: CommandProcessorOptions) {
+    this.inboxTable = qualifiedTable(o.dataSource, InboxEntry);
+    this.recordSql = `WITH inbox AS (
+        INSERT INTO ${this.inboxTable} (command_id, payload_hash, command_type, outcome) VALUES ($1, $2, $3, $4))
+      ${outboxInsertSql(qualifiedTable(o.dataSource, OutboxEntry), 5)}`;
+  }
 
   async process(message: BusMessage): Promise<{ outcome: CommandOutcome; type: string }> {
     const started = Date.now();
@@ -106,7 +115,10 @@ export class CommandProcessor {
     const handler = this.o.handlers(command.type);
     const outcome = await this.durably(message, async () => {
       if (this.o.abandoning()) throw new CommandAbandoned(); // queued behind an abandoned command of its key
-      const rows = await this.o.dataSource.getRepository(InboxEntry).find({ where: { commandId: command.id } });
+      const rows: Array<{ payloadHash: string; outcome: string }> = await this.o.dataSource.query(
+        `SELECT payload_hash AS "payloadHash", outcome FROM ${this.inboxTable} WHERE command_id = $1`,
+        [command.id],
+      );
       const same = rows.find((r) => r.payloadHash === hash);
       const replayFailed = same?.outcome === 'failed' && message.headers[REPLAY_HEADER] !== undefined;
       if (same && !replayFailed) return 'duplicate';
@@ -154,7 +166,7 @@ export class CommandProcessor {
       try {
         const result = await handler.invoke(command, ctx);
         if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
-        if (!ctx.completed) await this.commit(message, command, hash, 'handled', async () => [], replay);
+        if (!ctx.completed) await this.record(message, command.id, hash, command.type, 'handled', [], replay);
         return 'handled';
       } catch (thrown) {
         // Nest's default filter replaces errors with {status, message}; complete() kept the real one.
@@ -173,7 +185,7 @@ export class CommandProcessor {
         const reason: FailureReason = retryable ? 'provider_unavailable' : 'processing_error';
         this.o.logger?.error({ msg: 'command failed for good', commandId: command.id, type: command.type, attempt, reason, err: errorFields(error) });
         const failure = this.buildSafely('failureEventFor', () => (handler.failureEventFor ?? this.o.failureEventFor)?.(command, reason));
-        await this.commit(message, command, hash, 'failed', async () => (failure ? [failure] : []), replay, reason);
+        await this.record(message, command.id, hash, command.type, 'failed', [...this.toOutbox(message, failure ? [failure] : []), this.dlqCopy(message, reason)], replay);
         return 'failed';
       }
     }
@@ -252,15 +264,34 @@ export class CommandProcessor {
     outcome: 'handled' | 'failed',
     fn: CompleteFn,
     replay: boolean,
-    failureReason?: FailureReason,
   ): Promise<void> {
     await this.unlessAbandoned(async (tx) => {
       const produced = (await fn(tx)) ?? [];
-      await this.recordInbox(tx, command.id, hash, command.type, outcome, replay);
-      const rows = this.toOutbox(message, produced);
-      if (failureReason) rows.push(this.dlqCopy(message, failureReason));
-      await this.o.outbox.add(tx, rows);
+      await this.recordInbox(tx, command.id, hash, command.type, outcome, replay, this.toOutbox(message, produced));
     });
+  }
+
+  /**
+   * An engine-only outcome (no handler state): inbox row and outbox rows in one autocommitted
+   * statement, so no BEGIN/COMMIT round trips. A replay also deletes the old `failed` row, so it
+   * keeps a transaction (rare).
+   */
+  private async record(
+    message: BusMessage,
+    id: string,
+    hash: string,
+    type: string | undefined,
+    outcome: string,
+    rows: OutboxMessage[],
+    replay: boolean,
+  ): Promise<void> {
+    if (replay) {
+      await this.unlessAbandoned((tx) => this.recordInbox(tx, id, hash, type, outcome, true, rows));
+      return;
+    }
+    if (this.o.abandoning()) throw new CommandAbandoned();
+    // The transport wakes the relay once the command has finished (after this commit).
+    await this.o.dataSource.query(this.recordSql, [id, hash, type ?? null, outcome, ...outboxColumns(rows)]);
   }
 
   /**
@@ -275,9 +306,19 @@ export class CommandProcessor {
     });
   }
 
-  private async recordInbox(tx: EntityManager, id: string, hash: string, type: string | undefined, outcome: string, replay: boolean) {
-    if (replay) await tx.delete(InboxEntry, { commandId: id, payloadHash: hash, outcome: 'failed' });
-    await tx.insert(InboxEntry, { commandId: id, payloadHash: hash, commandType: type ?? null, outcome });
+  private async recordInbox(
+    tx: EntityManager,
+    id: string,
+    hash: string,
+    type: string | undefined,
+    outcome: string,
+    replay: boolean,
+    rows: OutboxMessage[],
+  ) {
+    if (replay) {
+      await tx.query(`DELETE FROM ${this.inboxTable} WHERE command_id = $1 AND payload_hash = $2 AND outcome = 'failed'`, [id, hash]);
+    }
+    await tx.query(this.recordSql, [id, hash, type ?? null, outcome, ...outboxColumns(rows)]);
   }
 
   private async reject(
@@ -314,12 +355,9 @@ export class CommandProcessor {
         datacontenttype: 'application/json',
         data: { command_id: input.commandId ?? null, command_type: input.commandType ?? null, violations: input.violations },
       } satisfies CloudEventLike);
-    await this.unlessAbandoned(async (tx) => {
-      await this.recordInbox(tx, r.id, r.hash, r.type, r.outcomeOverride ?? 'rejected', false);
-      const rows = this.toOutbox(message, [event]);
-      if (r.dlq) rows.push(this.dlqCopy(message, r.dlq));
-      await this.o.outbox.add(tx, rows);
-    });
+    const rows = this.toOutbox(message, [event]);
+    if (r.dlq) rows.push(this.dlqCopy(message, r.dlq));
+    await this.record(message, r.id, r.hash, r.type, r.outcomeOverride ?? 'rejected', rows, false);
     return r.outcomeOverride ?? 'rejected';
   }
 }
