@@ -16,7 +16,7 @@ import type { DataSource } from 'typeorm';
 import type { CardholderSvcConfig } from '../config/config.schema';
 import { Cardholder } from './cardholder.entity';
 import { kycMetrics } from './kyc-metrics';
-import { isFinalKyc, nextPollDelayMs, recordObservation, toKycStatus, type PollSchedule } from './kyc-state';
+import { isFinalKyc, lockCardholder, nextPollDelayMs, recordObservation, toKycStatus, type PollSchedule } from './kyc-state';
 import { findCardholderByUniqueNo } from './provider-lookup';
 
 export interface PollClaim {
@@ -136,22 +136,19 @@ export class KycPoller implements OnApplicationBootstrap, BeforeApplicationShutd
     }
     // outbox.transaction wakes the relay once the change has committed.
     return this.outbox.transaction(this.dataSource, async (tx): Promise<PollOutcome> => {
-      const row = await tx.getRepository(Cardholder).findOne({
-        where: { cardholderUniqueNo: claim.cardholderUniqueNo },
-        lock: { mode: 'pessimistic_write' },
-      });
+      const row = await lockCardholder(tx, claim.cardholderUniqueNo);
       // A command wrote since the claim (it restarts the schedule), or our lease ran out: drop this result.
       if (!row || row.version !== claim.version || row.pollLeaseOwner !== this.owner) return 'stale';
       if (row.kycStatus === status) {
         const attempts = row.pollAttempts + 1;
-        await tx.getRepository(Cardholder).update(
-          { cardholderUniqueNo: row.cardholderUniqueNo },
-          {
-            pollAttempts: attempts,
-            nextPollAt: isFinalKyc(status) ? null : new Date(Date.now() + nextPollDelayMs(attempts, this.schedule)),
-            pollLeaseOwner: null,
-            pollLeaseUntil: null,
-          },
+        await tx.query(
+          `UPDATE ${this.table} SET poll_attempts = $2, next_poll_at = $3, poll_lease_owner = NULL, poll_lease_until = NULL
+           WHERE cardholder_unique_no = $1`,
+          [
+            row.cardholderUniqueNo,
+            attempts,
+            isFinalKyc(status) ? null : new Date(Date.now() + nextPollDelayMs(attempts, this.schedule)),
+          ],
         );
         return 'unchanged';
       }
@@ -159,6 +156,8 @@ export class KycPoller implements OnApplicationBootstrap, BeforeApplicationShutd
         tx,
         { cardholderUniqueNo: row.cardholderUniqueNo, cardholderNo: row.cardholderNo, status, failReason, source: 'poll' },
         this.schedule,
+        new Date(),
+        row,
       );
       await this.outbox.add(
         tx,
