@@ -19,7 +19,12 @@ describe('fault suite (CI size)', () => {
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    const result = JSON.parse(readFileSync(report, 'utf8')) as { passed: boolean; table: string };
+    let result: { passed: boolean; table: string };
+    try {
+      result = JSON.parse(readFileSync(report, 'utf8'));
+    } catch {
+      throw new Error(`the fault suite wrote no report (exit ${code}):\n${output.slice(-6000)}`);
+    }
     process.stdout.write(`${result.table}\n`);
     if (code !== 0) process.stdout.write(output.slice(-6000));
     expect(result.passed).toBe(true);
