@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import {
   ensureDatabase,
+  isolatedKafka,
+  type IsolatedKafka,
   type ServiceProcess,
   spawnService,
   startService,
@@ -12,10 +15,18 @@ describe('service boot (child processes against real Postgres and Kafka)', () =>
 
   describe.each(APPS)('%s', (app) => {
     let service: ServiceProcess | undefined;
-    afterAll(() => service?.stop('SIGKILL'));
+    // Own topics and groups: on the shared ones the service would take (and retry) other tests' commands.
+    let kafka: IsolatedKafka | undefined;
+    beforeAll(async () => {
+      kafka = await isolatedKafka(app, `boot-${randomUUID().slice(0, 8)}`);
+    });
+    afterAll(async () => {
+      await service?.stop('SIGKILL');
+      await kafka?.cleanup();
+    });
 
     it('becomes ready, serves metrics, tags requests, and exits 0 on SIGTERM', async () => {
-      service = await startService(app, { env: { LOG_LEVEL: 'info' } });
+      service = await startService(app, { env: { LOG_LEVEL: 'info', ...kafka!.env } });
 
       const ready = await fetch(`${service.baseUrl}/health/ready`, {
         headers: { 'x-request-id': `boot-${app}` },
