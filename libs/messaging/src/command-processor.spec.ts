@@ -3,7 +3,7 @@ import { Logger as PinoNestLogger, PinoLogger } from 'nestjs-pino';
 import pino from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { CommandContext } from './command-context';
-import { CommandProcessor, type CommandProcessorOptions, type HandlerLookup } from './command-processor';
+import { CommandProcessor, payloadHash, type CommandProcessorOptions, type HandlerLookup } from './command-processor';
 import { CommandAbandoned } from './errors';
 import type { BusMessage } from './message-bus';
 import type { Outbox } from './outbox';
@@ -23,9 +23,13 @@ function commandOf(id: string): CommandLike {
 
 function fakes() {
   const writes: string[] = [];
+  const selects: unknown[][] = [];
   // Records every write statement (the engine writes inbox + outbox rows with plain SQL).
-  const query = async (sql: string) => {
-    if (/^\s*SELECT/i.test(sql)) return [];
+  const query = async (sql: string, params: unknown[] = []) => {
+    if (/^\s*SELECT/i.test(sql)) {
+      selects.push(params);
+      return [];
+    }
     writes.push(sql.trim().split(/\s+/).slice(0, 2).join(' '));
     return [];
   };
@@ -44,7 +48,7 @@ function fakes() {
     },
   } as unknown as DataSource;
   const outbox = { add: async (_tx: EntityManager, rows: unknown[]) => void writes.push(...rows.map(() => 'outbox row')) } as unknown as Outbox;
-  return { writes, dataSource, outbox };
+  return { writes, selects, dataSource, outbox };
 }
 
 function processor(handlers: HandlerLookup, extra: Partial<CommandProcessorOptions> = {}) {
@@ -123,6 +127,27 @@ describe('CommandProcessor writes', () => {
     }));
     await expect(p.process(message(commandOf('66666666-6666-4666-8666-666666666666')))).resolves.toMatchObject({ outcome: 'handled' });
     expect(writes).toEqual(['WITH inbox']);
+  });
+
+  it('looks up the inbox once for commands that start together (one SELECT … ANY), and skips a recorded one', async () => {
+    const handled: string[] = [];
+    const { p, selects, dataSource } = processor(() => ({
+      invoke: async (cmd, ctx: CommandContext) => {
+        handled.push(cmd.id);
+        await ctx.complete(async () => []);
+      },
+    }));
+    const ids = ['77777777-7777-4777-8777-777777777771', '77777777-7777-4777-8777-777777777772', '77777777-7777-4777-8777-777777777773'];
+    const recorded = commandOf(ids[2]!);
+    (dataSource as unknown as { query: unknown }).query = async (sql: string, params: unknown[] = []) => {
+      if (!/^\s*SELECT/i.test(sql)) return [];
+      selects.push(params);
+      return [{ commandId: ids[2], payloadHash: payloadHash(recorded), outcome: 'handled' }];
+    };
+    const outcomes = await Promise.all(ids.map((id) => p.process(message(commandOf(id)))));
+    expect(selects).toEqual([[ids]]);
+    expect(outcomes.map((o) => o.outcome)).toEqual(['handled', 'handled', 'duplicate']);
+    expect(handled).toEqual(ids.slice(0, 2));
   });
 });
 

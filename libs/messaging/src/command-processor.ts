@@ -74,9 +74,55 @@ export function payloadHash(command: CommandLike): string {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+interface InboxRow {
+  commandId: string;
+  payloadHash: string;
+  outcome: string;
+}
+
+/**
+ * Coalesces the inbox look-ups of commands that start in the same turn of the event loop (a fetched
+ * Kafka batch starts many at once) into one `SELECT … WHERE command_id = ANY($1)`. Commands of one key
+ * never overlap (their lane runs them one by one), so each still reads after its predecessor committed.
+ */
+export class InboxLookups {
+  private pending = new Map<string, Array<{ resolve: (rows: InboxRow[]) => void; reject: (e: unknown) => void }>>();
+  private scheduled = false;
+
+  constructor(private readonly select: (ids: string[]) => Promise<InboxRow[]>) {}
+
+  find(commandId: string): Promise<InboxRow[]> {
+    return new Promise((resolve, reject) => {
+      const waiters = this.pending.get(commandId);
+      if (waiters) waiters.push({ resolve, reject });
+      else this.pending.set(commandId, [{ resolve, reject }]);
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = new Map();
+    this.scheduled = false;
+    try {
+      const rows = await this.select([...batch.keys()]);
+      for (const [id, waiters] of batch) {
+        const mine = rows.filter((r) => r.commandId === id);
+        waiters.forEach((w) => w.resolve(mine));
+      }
+    } catch (e) {
+      for (const waiters of batch.values()) waiters.forEach((w) => w.reject(e));
+    }
+  }
+}
+
 /** Turns one Kafka record into exactly one outcome: parse, dedupe, handle with retries, record. */
 export class CommandProcessor {
   private readonly inboxTable: string;
+  private readonly inbox: InboxLookups;
   /** Inbox row + all outbox rows in ONE statement (one round trip, atomic even without a transaction). */
   private readonly recordSql: string;
 
@@ -85,6 +131,12 @@ export class CommandProcessor {
     this.recordSql = `WITH inbox AS (
         INSERT INTO ${this.inboxTable} (command_id, payload_hash, command_type, outcome) VALUES ($1, $2, $3, $4))
       ${outboxInsertSql(qualifiedTable(o.dataSource, OutboxEntry), 5)}`;
+    this.inbox = new InboxLookups((ids) =>
+      o.dataSource.query(
+        `SELECT command_id AS "commandId", payload_hash AS "payloadHash", outcome FROM ${this.inboxTable} WHERE command_id = ANY($1::text[])`,
+        [ids],
+      ),
+    );
   }
 
   async process(message: BusMessage): Promise<{ outcome: CommandOutcome; type: string }> {
@@ -115,10 +167,7 @@ export class CommandProcessor {
     const handler = this.o.handlers(command.type);
     const outcome = await this.durably(message, async () => {
       if (this.o.abandoning()) throw new CommandAbandoned(); // queued behind an abandoned command of its key
-      const rows: Array<{ payloadHash: string; outcome: string }> = await this.o.dataSource.query(
-        `SELECT payload_hash AS "payloadHash", outcome FROM ${this.inboxTable} WHERE command_id = $1`,
-        [command.id],
-      );
+      const rows = await this.inbox.find(command.id);
       const same = rows.find((r) => r.payloadHash === hash);
       const replayFailed = same?.outcome === 'failed' && message.headers[REPLAY_HEADER] !== undefined;
       if (same && !replayFailed) return 'duplicate';
