@@ -143,6 +143,8 @@ export class OutboxRelay {
   private wakeUp?: () => void;
   private pendingWake = false;
   private readonly table: string;
+  /** The claim lock's key as an SQL literal (the same key as before: the quoted table name). */
+  private readonly lockKey: string;
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly leaseMs: number;
@@ -154,6 +156,7 @@ export class OutboxRelay {
     requireMessagingEntities(options.dataSource);
     const meta = options.dataSource.getMetadata(OutboxEntry);
     this.table = meta.schema ? `"${meta.schema}"."${meta.tableName}"` : `"${meta.tableName}"`;
+    this.lockKey = `'${this.table.replace(/'/g, "''")}'`;
     this.batchSize = options.batchSize ?? 200;
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.leaseMs = options.leaseMs ?? 30_000;
@@ -248,9 +251,13 @@ export class OutboxRelay {
   }
 
   private async claim(): Promise<ClaimedRow[]> {
-    return this.options.dataSource.transaction(async (tx) => {
-      await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [this.table]);
-      const result: [ClaimedRow[], number] | ClaimedRow[] = await tx.query(
+    const runner = this.options.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      // BEGIN and the claim lock in one round trip (a simple query without parameters); the claim then
+      // runs with a snapshot taken after the lock, so it sees every earlier claim's commit.
+      await runner.query(`BEGIN; SELECT pg_advisory_xact_lock(hashtext(${this.lockKey}))`);
+      const result: [ClaimedRow[], number] | ClaimedRow[] = await runner.query(
         `WITH claimable AS (
            SELECT o.id FROM ${this.table} o
            WHERE o.sent_at IS NULL AND (o.claimed_until IS NULL OR o.claimed_until < now())
@@ -264,9 +271,15 @@ export class OutboxRelay {
          RETURNING u.id::text AS id, u.topic, u.key, u.value, u.headers`,
         [this.batchSize, this.id, this.leaseMs],
       );
+      await runner.query('COMMIT');
       // pg through TypeORM returns [rows, count] for UPDATE … RETURNING.
       return (Array.isArray(result[0]) ? result[0] : result) as ClaimedRow[];
-    });
+    } catch (e) {
+      await runner.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      await runner.release();
+    }
   }
 
   private async run(): Promise<void> {
