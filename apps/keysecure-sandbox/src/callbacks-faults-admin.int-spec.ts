@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startKeySecureSandbox, SANDBOX_DEFAULT_API_SECRET, type RunningSandbox } from './sandbox';
+import { REDACTED_HEADER, type RecordedHeaders } from './state';
 import { admin, OpenApiCaller, waitFor } from './test-caller';
 
 interface Received {
@@ -304,6 +305,50 @@ describe('KeySecure sandbox: admin API', () => {
         data: { cardholders: unknown[]; calls: Record<string, number> };
       }>(sandbox.url, 'GET', '/state');
       expect(after.data).toMatchObject({ cardholders: [], calls: {} });
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it('records the last request headers per endpoint with Api-Key / Access-Token masked', async () => {
+    const sandbox = await startKeySecureSandbox({});
+    try {
+      const api = new OpenApiCaller(sandbox.url);
+      const token = await api.login();
+      await api.call('POST', '/card/package/list', {}, { Timezone: 'UTC+8', Language: 'en' });
+      await api.call('POST', '/card/support/bins', {}, { 'Access-Token': `Bearer ${token}` });
+
+      const state = await admin<{ data: { lastHeaders: Record<string, RecordedHeaders> } }>(
+        sandbox.url,
+        'GET',
+        '/state',
+      );
+      const list = state.data.lastHeaders['card.package.list'];
+      expect(list).toMatchObject({
+        apiKeyPresent: true,
+        accessTokenPresent: true,
+        accessTokenHasBearerPrefix: false,
+        headers: {
+          'api-key': REDACTED_HEADER,
+          'access-token': REDACTED_HEADER,
+          timezone: 'UTC+8',
+          language: 'en',
+          timestamp: expect.stringMatching(/^\d{13}$/),
+        },
+      });
+      expect(state.data.lastHeaders['card.support.bins']).toMatchObject({
+        accessTokenPresent: true,
+        accessTokenHasBearerPrefix: true,
+      });
+      expect(state.data.lastHeaders.token).toMatchObject({ apiKeyPresent: true, accessTokenPresent: false });
+      expect(state.data.lastHeaders.token.headers['access-token']).toBeUndefined();
+      // Neither the token nor the Api-Key value leaves the sandbox.
+      const text = JSON.stringify(state.data) + JSON.stringify(sandbox.snapshot());
+      expect(text).not.toContain(token);
+      expect(text).not.toContain(api.apiKey);
+
+      sandbox.reset();
+      expect(sandbox.snapshot().lastHeaders).toEqual({});
     } finally {
       await sandbox.close();
     }

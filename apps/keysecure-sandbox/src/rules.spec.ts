@@ -1,3 +1,4 @@
+import { recordHeaders, REDACTED_HEADER } from './state';
 import { FaultInjector } from './faults';
 import { isStrongPin } from './platform';
 import { parseListWindow, parseTimezone } from './time-window';
@@ -54,5 +55,39 @@ describe('FaultInjector', () => {
   });
   it('refuses an unknown kind naming the field', () => {
     expect(() => new FaultInjector().add({ kind: 'explode' as never })).toThrow(/^kind /);
+  });
+});
+
+describe('recordHeaders (admin state)', () => {
+  it('masks Api-Key, Access-Token and Authorization and keeps the format flags', () => {
+    const recorded = recordHeaders({
+      'api-key': 'k-123',
+      'access-token': 'Bearer tok-abc',
+      authorization: 'Basic xyz',
+      timestamp: '1700000000000',
+      'x-multi': ['a', 'b'],
+    });
+    expect(recorded).toEqual({
+      headers: {
+        'api-key': REDACTED_HEADER,
+        'access-token': REDACTED_HEADER,
+        authorization: REDACTED_HEADER,
+        timestamp: '1700000000000',
+        'x-multi': 'a, b',
+      },
+      apiKeyPresent: true,
+      accessTokenPresent: true,
+      accessTokenHasBearerPrefix: true,
+    });
+    expect(JSON.stringify(recorded)).not.toMatch(/k-123|tok-abc|xyz/);
+  });
+
+  it('a raw token has no Bearer prefix; missing headers are not present', () => {
+    expect(recordHeaders({ 'access-token': 'bearerless' })).toMatchObject({
+      accessTokenPresent: true,
+      accessTokenHasBearerPrefix: false,
+      apiKeyPresent: false,
+    });
+    expect(recordHeaders({})).toMatchObject({ accessTokenPresent: false, accessTokenHasBearerPrefix: false });
   });
 });

@@ -7,6 +7,7 @@ import { IssuingPlatform } from './platform';
 import {
   CARD_STATUSES,
   CARDHOLDER_STATUSES,
+  recordHeaders,
   SandboxState,
   type CardholderRecord,
   type CardholderStatus,
@@ -249,6 +250,7 @@ export async function startKeySecureSandbox(
       url: `/open-api/v1${path}`,
       handler: async (req, reply) => {
         state.calls[endpoint] = (state.calls[endpoint] ?? 0) + 1;
+        state.lastHeaders[endpoint] = recordHeaders(req.headers);
         const started = Date.now();
         const fault = faults.pick(endpoint, req.url.split('?')[0]);
         if (fault && (await applyFault(fault, req, reply))) {

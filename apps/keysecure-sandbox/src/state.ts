@@ -185,6 +185,40 @@ export const SEED_BINS: readonly CardBin[] = [
   },
 ];
 
+/** Value that stands in for a secret header (Api-Key, Access-Token, Authorization) in recorded headers. */
+export const REDACTED_HEADER = '[REDACTED]';
+const SECRET_HEADERS = new Set(['api-key', 'access-token', 'authorization']);
+
+/**
+ * The headers of the last request to one endpoint. Secret values are replaced by REDACTED_HEADER (the
+ * sandbox exposes state over HTTP, so it must not echo tokens either); the flags keep what tests check.
+ */
+export interface RecordedHeaders {
+  /** Every received header, lower-case names; secret ones masked. */
+  headers: Record<string, string>;
+  apiKeyPresent: boolean;
+  accessTokenPresent: boolean;
+  /** Access-Token is documented as the raw token; a `Bearer ` prefix is a client bug. */
+  accessTokenHasBearerPrefix: boolean;
+}
+
+export function recordHeaders(raw: Record<string, string | string[] | undefined>): RecordedHeaders {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    const lower = name.toLowerCase();
+    headers[lower] = SECRET_HEADERS.has(lower) ? REDACTED_HEADER : Array.isArray(value) ? value.join(', ') : value;
+  }
+  const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+  const token = first(raw['access-token']);
+  return {
+    headers,
+    apiKeyPresent: Boolean(first(raw['api-key'])),
+    accessTokenPresent: Boolean(token),
+    accessTokenHasBearerPrefix: token !== undefined && /^bearer\s/i.test(token),
+  };
+}
+
 /** Everything the sandbox knows; tests may read it directly (RunningSandbox.state) or via GET /__admin/state. */
 export class SandboxState {
   readonly cardholders = new Map<string, CardholderRecord>();
@@ -196,6 +230,8 @@ export class SandboxState {
   /** calls per endpoint name (e.g. `token`, `card.apply`), counted before faults and auth */
   readonly calls: Record<string, number> = {};
   readonly callbacks: CallbackRecord[] = [];
+  /** headers of the last request per endpoint name, secrets masked (recordHeaders) */
+  readonly lastHeaders: Record<string, RecordedHeaders> = {};
   sequence = 0;
 
   reset(): void {
@@ -205,6 +241,7 @@ export class SandboxState {
     this.cardUniqueIndex.clear();
     this.tokens.clear();
     for (const key of Object.keys(this.calls)) delete this.calls[key];
+    for (const key of Object.keys(this.lastHeaders)) delete this.lastHeaders[key];
     this.callbacks.length = 0;
   }
 
@@ -236,6 +273,9 @@ export class SandboxState {
       cardholders: [...this.cardholders.values()].map(({ kycOutcome: _k, ...rest }) => rest),
       cards: [...this.cards.values()],
       calls: { ...this.calls },
+      lastHeaders: Object.fromEntries(
+        Object.entries(this.lastHeaders).map(([k, v]) => [k, { ...v, headers: { ...v.headers } }]),
+      ),
       callbacks: this.callbacks.map((c) => ({ ...c })),
       activeTokens: this.tokens.size,
     };
@@ -246,6 +286,7 @@ export interface SandboxSnapshot {
   cardholders: Array<Omit<CardholderRecord, 'kycOutcome'>>;
   cards: CardRecord[];
   calls: Record<string, number>;
+  lastHeaders: Record<string, RecordedHeaders>;
   callbacks: CallbackRecord[];
   activeTokens: number;
 }
