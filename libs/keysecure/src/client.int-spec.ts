@@ -439,3 +439,68 @@ describe('logging hook', () => {
     }
   });
 });
+
+describe('request headers (as recorded by the sandbox, secrets masked)', () => {
+  const lastHeaders = (endpoint: string) => sandbox.snapshot().lastHeaders[endpoint];
+
+  it('list calls send the configured Timezone and Language, a raw Access-Token and the injected clock as 13-digit Timestamp', async () => {
+    const fixedNow = Date.now() - 5_000; // within the sandbox's ±60 s window, distinct from its own clock
+    const c = client({ timezone: 'UTC+5', language: 'zh_CN', now: () => fixedNow });
+    const holder = await c.applyCardholder({
+      cardholder_unique_no: 'int-headers-holder',
+      sumsub_share_token: 'share-ok',
+    });
+    await c.listCardholders({ ...windowAroundNow(), page: 0, size: 10 });
+    await c.listCards({ ...windowAroundNow(), page: 0, size: 10 });
+
+    for (const endpoint of ['cardholder.list', 'card.list']) {
+      const recorded = lastHeaders(endpoint);
+      expect(recorded).toMatchObject({
+        apiKeyPresent: true,
+        accessTokenPresent: true,
+        accessTokenHasBearerPrefix: false,
+        headers: { timezone: 'UTC+5', language: 'zh_CN', timestamp: String(fixedNow) },
+      });
+      expect(recorded.headers.timestamp).toMatch(/^\d{13}$/);
+    }
+    expect(holder.cardholder_no).toEqual(expect.any(String));
+    // Get Token carries Api-Key + Timestamp only.
+    expect(lastHeaders('token')).toMatchObject({ apiKeyPresent: true, accessTokenPresent: false });
+  });
+
+  it('without a configured language no Language header is sent; Timezone defaults to UTC+8', async () => {
+    const c = client();
+    await c.listCards({ ...windowAroundNow(), page: 0, size: 10 });
+    const recorded = lastHeaders('card.list');
+    expect(recorded.headers.language).toBeUndefined();
+    expect(recorded.headers.timezone).toBe('UTC+8');
+    expect(recorded.accessTokenHasBearerPrefix).toBe(false);
+  });
+});
+
+describe('1006 through the fault API', () => {
+  it('Access-Token required (1006) → drops the token, fetches a new one once and succeeds', async () => {
+    const events: KeySecureCallEvent[] = [];
+    const c = client({}, events);
+    await c.listCardPackages(); // caches a token (getToken() itself bypasses the cache)
+    expect(calls('token')).toBe(1);
+    const res = await fetch(`${sandbox.url}/__admin/faults`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ kind: 'error_code', code: 1006, endpoint: 'card.list', count: 1 }),
+    });
+    expect(res.status).toBe(200);
+
+    await expect(c.listCards({ ...windowAroundNow(), page: 0, size: 10 })).resolves.toEqual(
+      expect.any(Array),
+    );
+    expect(codesOf(events, 'card.list')).toEqual([1006, 0]);
+    expect(calls('token')).toBe(2);
+    expect(calls('card.list')).toBe(2);
+    expect(lastHeaders()).toMatchObject({ accessTokenPresent: true, accessTokenHasBearerPrefix: false });
+
+    function lastHeaders() {
+      return sandbox.snapshot().lastHeaders['card.list'];
+    }
+  });
+});
