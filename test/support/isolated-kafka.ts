@@ -63,7 +63,10 @@ export async function isolatedKafka(app: string, suffix: string): Promise<Isolat
       const cleaner = kafka.admin();
       await cleaner.connect();
       try {
-        await cleaner.deleteTopics({ topics: topics.map((t) => t.topic) });
+        // Apps isolated with the same suffix share topics (gateway → services); delete what is left.
+        const existing = new Set(await cleaner.listTopics());
+        const mine = topics.map((t) => t.topic).filter((t) => existing.has(t));
+        if (mine.length > 0) await cleaner.deleteTopics({ topics: mine });
       } finally {
         await cleaner.disconnect();
       }
