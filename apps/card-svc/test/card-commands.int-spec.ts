@@ -80,6 +80,20 @@ describe('card commands end to end (Must show 1)', () => {
     ]);
   });
 
+  it('/metrics shows keysecure_call_seconds by endpoint and code after a command', async () => {
+    const holder = await rig.approvedCardholder();
+    const { id } = await applyVirtual(holder);
+    expect((await rig.result(id)).value.type).toBe(EVENT_TYPES.cardApplied);
+    const res = await fetch(`${rig.service!.baseUrl}/metrics`);
+    expect(res.status).toBe(200);
+    const metrics = await res.text();
+    expect(metrics).toContain('# TYPE keysecure_call_seconds histogram');
+    // The command's own provider calls, labelled with the client's endpoint names and envelope code 0.
+    expect(metrics).toMatch(/keysecure_call_seconds_count\{endpoint="card\.apply",code="0"\} [1-9]/);
+    expect(metrics).toMatch(/keysecure_call_seconds_count\{endpoint="merchant\.token",code="0"\} [1-9]/);
+    expect(metrics).toMatch(/keysecure_call_seconds_bucket\{le="10",endpoint="card\.apply",code="0"\} [1-9]/);
+  });
+
   it('physical card: ToActivate, activate, freeze, unfreeze, PIN set, cancel — each a success event caused by its command', async () => {
     const holder = await rig.approvedCardholder();
     const { id, cardUniqueNo } = await applyPhysical(holder);

@@ -1,3 +1,4 @@
+export * from './call-metrics';
 export * from './client';
 export * from './config';
 export * from './crypto';

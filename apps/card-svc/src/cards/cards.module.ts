@@ -3,7 +3,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { DLQ_OF } from '@issuing-bridge/contracts';
-import { KeySecureModule } from '@issuing-bridge/keysecure';
+import { KeySecureModule, recordKeySecureCall } from '@issuing-bridge/keysecure';
 import { UqpayModule } from '@issuing-bridge/uqpay';
 import { KafkaCommandTransport, KafkaJsMessageBus, MessagingModule } from '@issuing-bridge/messaging';
 import { APP_CONFIG, ReadinessIndicator, type ReadinessCheck, type ReadinessState } from '@issuing-bridge/platform';
@@ -74,6 +74,8 @@ export class CardCommandsReadiness implements ReadinessCheck {
         apiKey: config.KEYSECURE_API_KEY,
         apiSecret: config.KEYSECURE_API_SECRET,
         timezone: config.KEYSECURE_TIMEZONE,
+        // keysecure_call_seconds{endpoint,code} on /metrics, shared definition with cardholder-svc.
+        onCall: recordKeySecureCall(),
       }),
     }),
     UqpayModule.forRootAsync({
