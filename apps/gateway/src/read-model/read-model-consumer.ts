@@ -25,6 +25,8 @@ export class ReadModelConsumer implements OnApplicationBootstrap, OnModuleDestro
   private consumer?: BusConsumer;
   private assigned = false;
   private crashed = false;
+  private retryTimer?: NodeJS.Timeout;
+  private destroyed = false;
 
   constructor(
     @InjectAppConfig() private readonly config: GatewayConfig,
@@ -38,23 +40,43 @@ export class ReadModelConsumer implements OnApplicationBootstrap, OnModuleDestro
 
   onApplicationBootstrap(): void {
     // Not awaited: the HTTP API starts while the group joins; readiness reports when it has.
-    void this.start().catch((error: Error) => {
-      this.crashed = true;
-      this.logger.error(`read model consumer failed to start: ${error.message}`);
-    });
+    // After a crash the bus adapter reconnects by itself; only a failed first start is retried here.
+    this.start().catch((error: Error) => this.retryStart(error));
   }
 
   checkReadiness(): ReadinessState {
-    return { ready: this.assigned && !this.crashed, details: { assigned: this.assigned } };
+    return {
+      ready: this.assigned && !this.crashed,
+      details: { assigned: this.assigned, crashed: this.crashed },
+    };
+  }
+
+  private retryStart(error: Error): void {
+    this.logger.error(`read model consumer failed to start, retrying in 5 s: ${error.message}`);
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    this.retryTimer = setTimeout(() => {
+      void (consumer?.disconnect() ?? Promise.resolve())
+        .catch(() => undefined)
+        .then(() => (this.destroyed ? undefined : this.start()))
+        .catch((next: Error) => this.retryStart(next));
+    }, 5_000);
   }
 
   private async start(): Promise<void> {
     const consumer = this.bus.createConsumer({ groupId: this.config.GATEWAY_READ_MODEL_GROUP });
     this.consumer = consumer;
     consumer.onLifecycle((event) => {
-      if (event.kind === 'assigned') this.assigned = true;
-      if (event.kind === 'rebalancing') this.assigned = false;
-      if (event.kind === 'crash' && !event.restart) this.crashed = true;
+      if (event.kind === 'assigned') {
+        this.assigned = true;
+        this.crashed = false;
+      }
+      if (event.kind === 'rebalancing' || event.kind === 'stop') this.assigned = false;
+      if (event.kind === 'crash') {
+        // Not ready until the adapter's restart has joined the group again.
+        this.assigned = false;
+        this.crashed = !event.restart;
+      }
     });
     await consumer.connect();
     await consumer.subscribe(gatewayTopics(this.config).events, true);
@@ -80,6 +102,8 @@ export class ReadModelConsumer implements OnApplicationBootstrap, OnModuleDestro
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.destroyed = true;
+    clearTimeout(this.retryTimer);
     await this.consumer?.disconnect();
   }
 }
