@@ -1,13 +1,12 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { KeySecureModule } from '@issuing-bridge/keysecure';
+import { KeySecureModule, recordKeySecureCall } from '@issuing-bridge/keysecure';
 import { KafkaCommandTransport, MESSAGING_ENTITIES } from '@issuing-bridge/messaging';
 import { APP_CONFIG } from '@issuing-bridge/platform';
 import type { CardholderSvcConfig } from '../config/config.schema';
 import { CardholderCommandsReadiness, cardholderCommandTransport } from './cardholder-commands';
 import { Cardholder } from './cardholder.entity';
 import { KycApplyHandler } from './kyc-apply.handler';
-import { providerMetrics } from './kyc-metrics';
 import { KycPoller } from './kyc-poller';
 
 /** Cardholder commands (KYC apply: create / update), cardholder state, KYC status following. */
@@ -20,7 +19,7 @@ import { KycPoller } from './kyc-poller';
         baseUrl: config.KEYSECURE_BASE_URL,
         apiKey: config.KEYSECURE_API_KEY,
         apiSecret: config.KEYSECURE_API_SECRET,
-        onCall: (call) => providerMetrics.calls.observe({ endpoint: call.endpoint, code: String(call.code) }, call.durationMs / 1000),
+        onCall: recordKeySecureCall(),
       }),
     }),
   ],

@@ -5,20 +5,6 @@ function once<T extends Metric>(name: string, make: () => T): T {
   return (register.getSingleMetric(name) as T | undefined) ?? make();
 }
 
-/** Provider calls of this service, one observation per HTTP attempt (KeySecureConfig.onCall). */
-export const providerMetrics = {
-  get calls(): Histogram<'endpoint' | 'code'> {
-    return once('keysecure_call_seconds', () =>
-      new Histogram({
-        name: 'keysecure_call_seconds',
-        help: 'KeySecure HTTP attempts by endpoint and envelope/client code',
-        labelNames: ['endpoint', 'code'],
-        buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      }),
-    );
-  },
-};
-
 export const kycMetrics = {
   get polls(): Counter<'outcome'> {
     return once('cardholder_kyc_polls_total', () =>
