@@ -43,7 +43,7 @@ export interface KeySecureConfig {
   backoffMaxMs?: number;
   /** Refresh the token this long before `expired_time`, ms. Default 60 000. */
   tokenRefreshMarginMs?: number;
-  /** Max keep-alive connections to the provider. Default 16. */
+  /** Max keep-alive connections to the provider. Default 64, the services' in-flight limit: fewer caps throughput at one provider round trip per connection. */
   connections?: number;
   /** Clock for the Timestamp header and token expiry, Unix ms. Default Date.now. */
   now?: () => number;
@@ -104,7 +104,7 @@ export function resolveKeySecureConfig(config: KeySecureConfig): ResolvedKeySecu
     backoffStartMs: positive(config.backoffStartMs, 'backoffStartMs', 200),
     backoffMaxMs: positive(config.backoffMaxMs, 'backoffMaxMs', 5_000),
     tokenRefreshMarginMs: config.tokenRefreshMarginMs ?? 60_000,
-    connections: positive(config.connections, 'connections', 16),
+    connections: positive(config.connections, 'connections', 64),
     now: config.now ?? Date.now,
     aesKeyDerivation,
     classifyCode: config.classifyCode ?? classifyKeySecureCode,
