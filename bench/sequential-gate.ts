@@ -3,15 +3,19 @@ import { kafka } from './environment';
 import { connectProducer, type EventCollector } from './workload';
 
 /**
- * The baseline's driver: what Nest's default ServerKafka does (kafkajs `eachMessage`, no concurrency
- * within a partition), put in front of the real service. It reads a gate topic with the command
- * topic's partition count, and per partition forwards ONE command to the service and waits for its
- * terminal event before taking the next. The service's own engine never sees more than one command
- * per partition, so its concurrency is the partition count.
+ * The baseline's driver: what Nest's ServerKafka does with `partitionsConsumedConcurrently` = the
+ * partition count (kafkajs `eachMessage`, no concurrency within a partition), put in front of the
+ * real service. It reads a gate topic with the command topic's partition count, and per partition
+ * forwards ONE command to the service and waits for its terminal event before taking the next. The
+ * service's own engine never sees more than one command per partition, so its concurrency is the
+ * partition count.
  *
- * Why not the engine's own limit: cardholder-svc's CARDHOLDER_MAX_IN_FLIGHT=1 stalls after the first
- * commands (KafkaCommandTransport checks capacity before KeyLanes releases the finished task; see
- * docs/benchmark.md), and card-svc has no such setting.
+ * Why not the engine's own limit (CARDHOLDER_MAX_IN_FLIGHT=1, which works since the back-pressure
+ * resume fix): it allows one command at a time for the whole service, not one per partition, and
+ * card-svc has no such setting. That equals Nest's ServerKafka with kafkajs' default
+ * `partitionsConsumedConcurrently: 1`; this gate is ServerKafka consuming all 6 partitions at once
+ * (6 in flight), the stronger and so the stricter baseline. bench/engine-limit-baseline.ts measures
+ * the one-at-a-time variant on the side (see docs/benchmark.md).
  */
 export class SequentialGate {
   private consumer?: Consumer;
