@@ -15,8 +15,17 @@ export async function startGroupAtEnd(groupId: string, topics: string[]): Promis
   await admin.connect();
   try {
     for (const topic of topics) {
-      const ends = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({ groupId, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
+      // A topic created a moment ago may still be electing its leaders ("not the leader"): retry briefly.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const ends = await admin.fetchTopicOffsets(topic);
+          await admin.setOffsets({ groupId, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
+          break;
+        } catch (error) {
+          if (attempt >= 20) throw error;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
     }
   } finally {
     await admin.disconnect();
