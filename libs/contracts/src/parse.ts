@@ -19,80 +19,85 @@ export type ParseEventResult =
 
 const uuidCheck = z.uuid();
 
+/** What differs between commands and events; the envelope checks themselves are shared. */
+interface EnvelopeKind<T extends string> {
+  isType: (value: unknown) => value is T;
+  schemas: Record<T, z.ZodType>;
+  /** Violation for a missing or unknown `type` (commands list the allowed values, events do not). */
+  typeViolation: (type: unknown) => Violation;
+}
+
+type EnvelopeResult<T extends string> =
+  { ok: true; data: unknown } | { ok: false; id?: string; type?: T; violations: Violation[] };
+
+/** Object check, id check, type check, schema parse — in that order, never throwing. */
+function parseEnvelope<T extends string>(raw: unknown, kind: EnvelopeKind<T>): EnvelopeResult<T> {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return {
+      ok: false,
+      violations: [
+        { field: '$', rule: 'type', message: '$ must be a JSON object (a CloudEvents envelope)' },
+      ],
+    };
+  }
+  const record = raw as Record<string, unknown>;
+  const id = uuidCheck.safeParse(record.id).success ? (record.id as string) : undefined;
+  if (!kind.isType(record.type)) {
+    return { ok: false, id, violations: [kind.typeViolation(record.type)] };
+  }
+  const type = record.type;
+  const result = kind.schemas[type].safeParse(raw, { reportInput: true });
+  if (result.success) return { ok: true, data: result.data };
+  return { ok: false, id, type, violations: zodErrorToViolations(result.error) };
+}
+
+const COMMAND_KIND: EnvelopeKind<CommandType> = {
+  isType: isCommandType,
+  schemas: commandSchemas,
+  typeViolation: (type) =>
+    type === undefined
+      ? { field: 'type', rule: 'required', message: 'type is required' }
+      : {
+          field: 'type',
+          rule: 'enum',
+          message: `type must be one of ${COMMAND_TYPE_LIST.join(', ')}`,
+        },
+};
+
+const EVENT_KIND: EnvelopeKind<EventType> = {
+  isType: isEventType,
+  schemas: eventSchemas,
+  typeViolation: (type) => ({
+    field: 'type',
+    rule: type === undefined ? 'required' : 'enum',
+    message: 'type must be a known event type',
+  }),
+};
+
 /**
  * Validates an incoming command (already JSON-parsed). Never throws: junk yields violations.
  * `commandId` / `commandType` are returned only when they are themselves valid, so a rejection
  * event can refer to them without echoing arbitrary input.
  */
 export function parseCommand(raw: unknown): ParseCommandResult {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return {
-      ok: false,
-      violations: [
-        { field: '$', rule: 'type', message: '$ must be a JSON object (a CloudEvents envelope)' },
-      ],
-    };
-  }
-  const record = raw as Record<string, unknown>;
-  const commandId = uuidCheck.safeParse(record.id).success ? (record.id as string) : undefined;
-  if (!isCommandType(record.type)) {
-    return {
-      ok: false,
-      ...(commandId && { commandId }),
-      violations: [
-        record.type === undefined
-          ? { field: 'type', rule: 'required', message: 'type is required' }
-          : {
-              field: 'type',
-              rule: 'enum',
-              message: `type must be one of ${COMMAND_TYPE_LIST.join(', ')}`,
-            },
-      ],
-    };
-  }
-  const commandType = record.type;
-  const result = commandSchemas[commandType].safeParse(raw, { reportInput: true });
-  if (result.success) return { ok: true, command: result.data as Command };
+  const parsed = parseEnvelope(raw, COMMAND_KIND);
+  if (parsed.ok) return { ok: true, command: parsed.data as Command };
   return {
     ok: false,
-    ...(commandId && { commandId }),
-    commandType,
-    violations: zodErrorToViolations(result.error),
+    ...(parsed.id && { commandId: parsed.id }),
+    ...(parsed.type && { commandType: parsed.type }),
+    violations: parsed.violations,
   };
 }
 
 /** Validates an incoming event; same rules as parseCommand. */
 export function parseEvent(raw: unknown): ParseEventResult {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return {
-      ok: false,
-      violations: [
-        { field: '$', rule: 'type', message: '$ must be a JSON object (a CloudEvents envelope)' },
-      ],
-    };
-  }
-  const record = raw as Record<string, unknown>;
-  const eventId = uuidCheck.safeParse(record.id).success ? (record.id as string) : undefined;
-  if (!isEventType(record.type)) {
-    return {
-      ok: false,
-      ...(eventId && { eventId }),
-      violations: [
-        {
-          field: 'type',
-          rule: record.type === undefined ? 'required' : 'enum',
-          message: 'type must be a known event type',
-        },
-      ],
-    };
-  }
-  const eventType = record.type;
-  const result = eventSchemas[eventType].safeParse(raw, { reportInput: true });
-  if (result.success) return { ok: true, event: result.data as DomainEvent };
+  const parsed = parseEnvelope(raw, EVENT_KIND);
+  if (parsed.ok) return { ok: true, event: parsed.data as DomainEvent };
   return {
     ok: false,
-    ...(eventId && { eventId }),
-    eventType,
-    violations: zodErrorToViolations(result.error),
+    ...(parsed.id && { eventId: parsed.id }),
+    ...(parsed.type && { eventType: parsed.type }),
+    violations: parsed.violations,
   };
 }
