@@ -13,5 +13,6 @@ export * from './health/health.module';
 export * from './metrics/metrics.module';
 export * from './database/service-data-source';
 export * from './database/database.module';
+export * from './database/pool-errors';
 export * from './platform.module';
 export * from './bootstrap';

@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { BaseConfig } from '../config/base-config.schema';
@@ -8,6 +8,9 @@ import {
   runServiceMigrations,
   type ServiceDatabaseOptions,
 } from './service-data-source';
+import { keepPostgresClientErrorsNonFatal } from './pool-errors';
+
+const logger = new Logger('Database');
 
 /**
  * TypeORM for one service: its own Postgres schema (created if missing), migrations applied at start
@@ -29,6 +32,9 @@ export class DatabaseModule {
           }),
           dataSourceFactory: async (dataSourceOptions?: DataSourceOptions) => {
             const dataSource = await new DataSource(dataSourceOptions!).initialize();
+            keepPostgresClientErrorsNonFatal(dataSource, (error) =>
+              logger.warn({ msg: 'Postgres connection lost; the pool replaces it', code: (error as { code?: string }).code }),
+            );
             try {
               await runServiceMigrations(dataSource, options.schema);
             } catch (error) {
