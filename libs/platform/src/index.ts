@@ -14,5 +14,6 @@ export * from './metrics/metrics.module';
 export * from './database/service-data-source';
 export * from './database/database.module';
 export * from './database/pool-errors';
+export * from './database/durable-write-crash-point';
 export * from './platform.module';
 export * from './bootstrap';

@@ -59,6 +59,8 @@ export const baseConfigShape = {
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   KAFKA_BROKERS: kafkaBrokersSetting,
   DATABASE_URL: postgresUrlSetting,
+  /** Fault testing: the process SIGKILLs itself after a durable write once this file exists (see DurableWriteCrashPoint). */
+  FAULTS_CRASH_AFTER_WRITE_FILE: z.string().min(1, { error: 'must be a file path' }).optional(),
 };
 
 export const baseConfigSchema = z.object(baseConfigShape);
@@ -82,6 +84,13 @@ export function withProductionSecretRules<T extends z.ZodObject>(
   return schema.superRefine((config, ctx) => {
     const values = config as Record<string, unknown>;
     if (values.NODE_ENV !== 'production') return;
+    if (values.FAULTS_CRASH_AFTER_WRITE_FILE !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['FAULTS_CRASH_AFTER_WRITE_FILE'],
+        message: 'must not be set when NODE_ENV=production (a fault-testing crash point)',
+      });
+    }
     for (const [variable, { developmentDefault }] of Object.entries(secrets)) {
       const value = values[variable];
       if (value === undefined || value === '') {

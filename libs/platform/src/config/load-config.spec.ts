@@ -104,6 +104,14 @@ describe('loadConfig', () => {
       expect(config.TEST_SECRET).toBe('real');
     });
 
+    it('refuses the fault-testing crash point, which is accepted elsewhere', () => {
+      const error = problemsOf({ NODE_ENV: 'production', TEST_SECRET: 'real', TEST_KEY: 'k', FAULTS_CRASH_AFTER_WRITE_FILE: '/tmp/arm' });
+      expect(error.problems).toEqual([
+        { variable: 'FAULTS_CRASH_AFTER_WRITE_FILE', rule: 'must not be set when NODE_ENV=production (a fault-testing crash point)' },
+      ]);
+      expect(loadConfig(schema, { NODE_ENV: 'test', FAULTS_CRASH_AFTER_WRITE_FILE: '/tmp/arm' }).FAULTS_CRASH_AFTER_WRITE_FILE).toBe('/tmp/arm');
+    });
+
     it('keeps development defaults outside production', () => {
       expect(loadConfig(schema, { NODE_ENV: 'test' }).TEST_SECRET).toBe('dev-secret');
     });

@@ -1,5 +1,5 @@
 import { DynamicModule, Logger, Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { BaseConfig } from '../config/base-config.schema';
 import { APP_CONFIG } from '../config/platform-config.module';
@@ -8,6 +8,7 @@ import {
   runServiceMigrations,
   type ServiceDatabaseOptions,
 } from './service-data-source';
+import { DurableWriteCrashPoint } from './durable-write-crash-point';
 import { keepPostgresClientErrorsNonFatal } from './pool-errors';
 
 const logger = new Logger('Database');
@@ -44,6 +45,20 @@ export class DatabaseModule {
             return dataSource;
           },
         }),
+      ],
+      providers: [
+        {
+          // Fault testing only (the config refuses the setting in production).
+          provide: DurableWriteCrashPoint,
+          inject: [APP_CONFIG, getDataSourceToken()],
+          useFactory: (config: BaseConfig, dataSource: DataSource) => {
+            if (!config.FAULTS_CRASH_AFTER_WRITE_FILE) return null;
+            const crashPoint = new DurableWriteCrashPoint(config.FAULTS_CRASH_AFTER_WRITE_FILE);
+            crashPoint.install(dataSource);
+            logger.warn({ msg: 'fault testing: crash point after durable writes is installed', file: config.FAULTS_CRASH_AFTER_WRITE_FILE });
+            return crashPoint;
+          },
+        },
       ],
       exports: [TypeOrmModule],
     };
