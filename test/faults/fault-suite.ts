@@ -92,6 +92,9 @@ export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultSu
     await relay.start();
     teardown.push(() => relay.stop());
 
+    // Each app's crash point: the suite creates the file to make the app SIGKILL itself right after a
+    // durable Postgres write (see DurableWriteCrashPoint in libs/platform).
+    const crashFile = (app: string) => path.join(workDir, `${app}.crash-after-write`);
     const common = {
       NODE_ENV: 'development',
       LOG_LEVEL: 'info',
@@ -114,7 +117,13 @@ export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultSu
     const gateway = new AppProcess(
       'gateway',
       ports.gateway,
-      { ...common, GATEWAY_PORT: String(ports.gateway), GATEWAY_API_KEYS: `faults:${API_KEY}`, GATEWAY_RATE_LIMIT: '1000000' },
+      {
+        ...common,
+        FAULTS_CRASH_AFTER_WRITE_FILE: crashFile('gateway'),
+        GATEWAY_PORT: String(ports.gateway),
+        GATEWAY_API_KEYS: `faults:${API_KEY}`,
+        GATEWAY_RATE_LIMIT: '1000000',
+      },
       logPath(logDir, 'gateway'),
     );
     const holderSvc = new AppProcess(
@@ -122,6 +131,7 @@ export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultSu
       ports.holder,
       {
         ...common,
+        FAULTS_CRASH_AFTER_WRITE_FILE: crashFile('cardholder-svc'),
         CARDHOLDER_SVC_PORT: String(ports.holder),
         CARDHOLDER_CONSUMER_SESSION_TIMEOUT_MS: '6000',
         KYC_POLL_INITIAL_MS: '300',
@@ -136,7 +146,9 @@ export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultSu
       ports.card,
       {
         ...common,
+        FAULTS_CRASH_AFTER_WRITE_FILE: crashFile('card-svc'),
         CARD_SVC_PORT: String(ports.card),
+        CARD_CONSUMER_SESSION_TIMEOUT_MS: '6000',
         CARD_ISSUANCE_POLL_INTERVAL_MS: '500',
         CARD_ISSUANCE_BACKOFF_START_MS: '500',
         CARD_ISSUANCE_BACKOFF_MAX_MS: '5000',
@@ -218,6 +230,25 @@ export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultSu
       log(`  ${p.app} killed with ${busy ? n : 0} commands in flight`);
       await p.start(180_000);
     };
+    // The moment random kills almost never hit: right after a COMMIT (or an autocommitted write) was
+    // acknowledged, before the code that asked for it continues. Work split over two commits that
+    // should have been one (e.g. inbox before outbox) is lost exactly here.
+    const faultRandom = prng(options.seed + 1); // the scripts' own sequence stays as the seed made it
+    // `aim` = text the write must contain: 'messaging_inbox' aims at a command's outcome being recorded.
+    const crashAfterWrite = async (p: AppProcess, aim?: string) => {
+      const engine = p !== gateway;
+      const busy = engine
+        ? await waitFor(async () => ((await inFlight(p)) > 0 ? true : undefined), { timeoutMs: 10_000, intervalMs: 50 }).catch(() => false)
+        : true;
+      const skip = Math.floor(faultRandom() * 3);
+      const crashed = await p.crashAfterWrite(crashFile(p.app), skip, aim);
+      log(
+        crashed
+          ? `  ${p.app} SIGKILLed itself after durable write #${skip + 1}${aim ? ` to ${aim}` : ''} (${busy ? 'commands in flight' : 'idle'} when armed)`
+          : `  ${p.app} made no such durable write in 30 s; SIGKILLed`,
+      );
+      await p.start(180_000);
+    };
     // Cuts every open connection at once: transactions in flight abort mid-way, as in a failover.
     const terminateBackends = async (quiet = false) => {
       const client = new Client({ connectionString: pg.url });
@@ -236,6 +267,11 @@ export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultSu
     let fuzzSent = false;
     const steps: FaultStep[] = [
       { at: 5, name: 'SIGKILL card-svc while commands are in flight, restart', act: () => restart(cardSvc) },
+      {
+        at: 10,
+        name: 'card-svc SIGKILLs itself right after a command outcome commits (inbox write), restart',
+        act: () => crashAfterWrite(cardSvc, 'messaging_inbox'),
+      },
       { at: 15, name: 'provider HTTP 503 on 30% of calls for 6 s', act: () => providerFault({ kind: 'http_error', status: 503, rate: 0.3 }, 6000) },
       {
         at: 24,
@@ -249,6 +285,11 @@ export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultSu
       },
       { at: 28, name: 'SIGKILL cardholder-svc while commands are in flight, restart', act: () => restart(holderSvc) },
       {
+        at: 34,
+        name: 'cardholder-svc SIGKILLs itself right after a command outcome commits (inbox write), restart',
+        act: () => crashAfterWrite(holderSvc, 'messaging_inbox'),
+      },
+      {
         at: 40,
         name: 'stop the Kafka broker for 3 s, start it',
         act: async () => {
@@ -257,6 +298,8 @@ export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultSu
           await kafka.start();
         },
       },
+      { at: 50, name: 'card-svc SIGKILLs itself right after a durable Postgres write, restart', act: () => crashAfterWrite(cardSvc) },
+      { at: 55, name: 'gateway SIGKILLs itself right after a durable Postgres write, restart', act: () => crashAfterWrite(gateway) },
       {
         at: 60,
         name: 'crash Postgres (pg_ctl -m immediate) for 2 s, start it',
@@ -280,6 +323,7 @@ export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultSu
         },
       },
       { at: 72, name: 'provider timeouts on 10% of calls for 5 s', act: () => providerFault({ kind: 'timeout', rate: 0.1 }, 5000) },
+      { at: 76, name: 'cardholder-svc SIGKILLs itself right after a durable Postgres write, restart', act: () => crashAfterWrite(holderSvc) },
       { at: 80, name: 'provider drops 30% of connections for 6 s', act: () => providerFault({ kind: 'drop', rate: 0.3 }, 6000) },
       { at: 88, name: 'provider answers 1009 to 30% of calls for 6 s', act: () => providerFault({ kind: 'error_code', code: 1009, rate: 0.3 }, 6000) },
       { at: 92, name: 'terminate every Postgres connection', act: () => terminateBackends() },

@@ -2,7 +2,7 @@
 // across restarts), so the leak scan can read every line any process ever wrote.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT, waitFor } from '../support';
 
@@ -86,6 +86,29 @@ export class AppProcess {
     const timer = setTimeout(() => this.child?.kill('SIGKILL'), timeoutMs);
     await this.exitedPromise;
     clearTimeout(timer);
+  }
+
+  /**
+   * Arms the app's crash point (FAULTS_CRASH_AFTER_WRITE_FILE = `file`): the app SIGKILLs itself right
+   * after Postgres acknowledges its (skip+1)-th durable write from now (only writes containing `aim`, if
+   * given). Resolves true once it is gone;
+   * false when no such write came within `timeoutMs` (then it is SIGKILLed so the state stays known).
+   */
+  async crashAfterWrite(file: string, skip: number, aim?: string, timeoutMs = 30_000): Promise<boolean> {
+    if (!this.alive()) return false;
+    this.expectingExit = true;
+    writeFileSync(file, aim ? `${skip} ${aim}` : String(skip));
+    let timer: NodeJS.Timeout | undefined;
+    const exited = await Promise.race([
+      this.exitedPromise!.then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (!exited) {
+      rmSync(file, { force: true });
+      await this.kill('SIGKILL');
+    }
+    return exited;
   }
 
   async close(): Promise<void> {

@@ -30,8 +30,8 @@ beforeEach(() => {
   order.length = 0;
 });
 
-async function arm(skip?: number): Promise<void> {
-  writeFileSync(file, skip === undefined ? '' : String(skip));
+async function arm(skip?: number, match?: string): Promise<void> {
+  writeFileSync(file, skip === undefined ? '' : `${skip}${match ? ` ${match}` : ''}`);
   await waitFor(() => crashPoint.armed, { timeoutMs: 5000, intervalMs: 10, description: 'crash point armed' });
 }
 
@@ -82,4 +82,23 @@ it('does not fire for a rolled-back transaction or a failed write', async () => 
   expect(crashPoint.armed).toBe(true);
   await dataSource.query(`DELETE FROM ${table} WHERE note = 'nothing'`);
   expect(order).toEqual(['kill:DELETE']);
+});
+
+it('with a text to match, counts only writes (and transactions) whose statements contain it', async () => {
+  const other = `${table}_other`;
+  await dataSource.query(`CREATE TABLE IF NOT EXISTS ${other} (id serial PRIMARY KEY)`);
+  try {
+    await arm(0, table.toUpperCase() + ' (note)');
+    await dataSource.query(`INSERT INTO ${other} DEFAULT VALUES`);
+    await dataSource.transaction((tx) => tx.query(`INSERT INTO ${other} DEFAULT VALUES`));
+    order.push('other table written');
+    await dataSource.transaction(async (tx) => {
+      await tx.query(`INSERT INTO ${other} DEFAULT VALUES`);
+      await tx.query(`INSERT INTO ${table} (note) VALUES ('aimed at')`);
+    });
+    order.push('caller continued');
+    expect(order).toEqual(['other table written', 'kill:COMMIT', 'caller continued']);
+  } finally {
+    await dataSource.query(`DROP TABLE IF EXISTS ${other}`);
+  }
 });

@@ -8,12 +8,16 @@ import type { DataSource } from 'typeorm';
  * committed, outbox not yet written") loses work; random SIGKILLs almost never land there.
  *
  * Armed by creating the file named by FAULTS_CRASH_AFTER_WRITE_FILE (development and test only; the
- * config refuses it in production). The file may hold a number N: crash after the (N+1)-th durable
- * write. The file is removed before the kill, so the restarted process runs normally.
+ * config refuses it in production). The file may hold `N [text]`: crash after the (N+1)-th durable
+ * write, counting only writes whose statement (for a COMMIT: any statement of the transaction)
+ * contains `text`, case-insensitively — e.g. `0 inbox` aims at a command's outcome being recorded.
+ * The file is removed before the kill, so the restarted process runs normally.
  */
 export class DurableWriteCrashPoint {
   private armedSkip: number | undefined;
-  private readonly inTransaction = new WeakSet<object>();
+  private armedMatch = '';
+  /** Clients inside a transaction → whether a statement of it matched the armed text. */
+  private readonly inTransaction = new WeakMap<object, boolean>();
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -49,7 +53,9 @@ export class DurableWriteCrashPoint {
     } catch {
       return; // not armed
     }
-    const skip = Number.parseInt(text.trim() || '0', 10);
+    const [count = '0', ...match] = text.trim().split(/\s+/);
+    const skip = Number.parseInt(count || '0', 10);
+    this.armedMatch = match.join(' ').toLowerCase();
     this.armedSkip = Number.isFinite(skip) && skip > 0 ? skip : 0;
   }
 
@@ -88,20 +94,25 @@ export class DurableWriteCrashPoint {
     const keyword = /^\s*([A-Za-z]+)(\s+[A-Za-z]+)?/.exec(text);
     const first = keyword?.[1]?.toUpperCase() ?? '';
     const second = keyword?.[2]?.trim().toUpperCase() ?? '';
+    const matches = this.armedMatch === '' || text.toLowerCase().includes(this.armedMatch);
     if (first === 'BEGIN' || (first === 'START' && second === 'TRANSACTION')) {
-      this.inTransaction.add(client);
+      this.inTransaction.set(client, false);
       return undefined;
     }
     if (first === 'COMMIT' || first === 'END') {
+      const matched = this.armedMatch === '' || this.inTransaction.get(client) === true;
       this.inTransaction.delete(client);
-      return 'COMMIT';
+      return matched ? 'COMMIT' : undefined;
     }
     if (first === 'ROLLBACK' && second !== 'TO') {
       this.inTransaction.delete(client);
       return undefined;
     }
-    if (this.inTransaction.has(client)) return undefined;
-    return ['INSERT', 'UPDATE', 'DELETE', 'WITH', 'MERGE'].includes(first) ? first : undefined;
+    if (this.inTransaction.has(client)) {
+      if (matches) this.inTransaction.set(client, true);
+      return undefined;
+    }
+    return matches && ['INSERT', 'UPDATE', 'DELETE', 'WITH', 'MERGE'].includes(first) ? first : undefined;
   }
 
   private acknowledged(what: string): void {
