@@ -1,34 +1,57 @@
 import { randomUUID } from 'node:crypto';
-import { request } from 'undici';
+import { RetryingDelivery, type DeliveryRetrySettings } from '@issuing-bridge/provider-sandbox';
 import { signCallback } from './crypto';
 import type { CallbackRecord, CardStatus, SandboxState } from './state';
 
-export interface CallbackSettings {
+export interface CallbackSettings extends DeliveryRetrySettings {
   callbackUrl?: string;
   appId: string;
   apiSecret: string;
   clock: () => number;
-  retryBaseMs: number;
-  retryMaxMs: number;
-  maxAttempts: number;
-  requestTimeoutMs: number;
   log: (event: string, fields: Record<string, unknown>) => void;
 }
 
 /**
  * Sends signed `Card_update` pushes and retries each one with capped exponential backoff until the merchant
  * answers `{code: 0}`. The push `id` stays the same across retries; Timestamp and Signature are made per attempt.
- * Own timer loop (not a backoff library) so that close() can cancel pending retries at once.
  */
-export class CallbackDispatcher {
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly inFlight = new Set<Promise<void>>();
-  private closed = false;
-
+export class CallbackDispatcher extends RetryingDelivery<CallbackRecord> {
   constructor(
     private readonly state: SandboxState,
     private readonly settings: CallbackSettings,
-  ) {}
+  ) {
+    const { retryBaseMs, retryMaxMs, maxAttempts, requestTimeoutMs } = settings;
+    super({
+      url: settings.callbackUrl,
+      retryBaseMs,
+      retryMaxMs,
+      maxAttempts,
+      requestTimeoutMs,
+      refusal: (statusCode, text) => {
+        let code: unknown;
+        try {
+          code = (JSON.parse(text) as { code?: unknown }).code;
+        } catch {
+          code = undefined;
+        }
+        return statusCode === 200 && code === 0 ? null : `HTTP ${statusCode}, code ${String(code)}`;
+      },
+      onDelivered: (record) => {
+        record.deliveredAt = settings.clock();
+        settings.log('callback_delivered', {
+          id: record.id,
+          card_no: record.data.card_no,
+          attempts: record.attempts,
+        });
+      },
+      onFailed: (record) =>
+        settings.log('callback_failed', {
+          id: record.id,
+          attempts: record.attempts,
+          error: record.lastError,
+        }),
+    });
+  }
 
   cardUpdated(
     cardNo: string,
@@ -52,87 +75,23 @@ export class CallbackDispatcher {
       deliveredAt: null,
     };
     this.state.callbacks.push(record);
-    if (this.settings.callbackUrl) this.attempt(record);
+    this.deliver(record, () => this.signedRequest(record));
     return record;
   }
 
-  /** Stops retries (pending ones are abandoned) and waits for requests already on the wire. */
-  async close(): Promise<void> {
-    this.closed = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-    await Promise.allSettled([...this.inFlight]);
-  }
-
-  /** Forget pending retries without closing (admin reset). */
-  cancelPending(): void {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-  }
-
-  private attempt(record: CallbackRecord): void {
-    if (this.closed) return;
-    const p = this.send(record).finally(() => this.inFlight.delete(p));
-    this.inFlight.add(p);
-  }
-
-  private async send(record: CallbackRecord): Promise<void> {
-    const { callbackUrl, appId, apiSecret, clock, requestTimeoutMs } = this.settings;
-    record.attempts += 1;
+  /** Headers and body of one attempt: Timestamp and Signature are made anew each time. */
+  private signedRequest(record: CallbackRecord): { headers: Record<string, string>; body: string } {
+    const { appId, apiSecret, clock } = this.settings;
     const timestamp = String(clock());
-    const signature = signCallback(record.data, appId, timestamp, apiSecret);
-    try {
-      const res = await request(callbackUrl as string, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          timestamp,
-          signature,
-          'sign-version': 'V1',
-          timezone: 'UTC+8',
-        },
-        body: JSON.stringify({ id: record.id, action: record.action, data: record.data }),
-        headersTimeout: requestTimeoutMs,
-        bodyTimeout: requestTimeoutMs,
-      });
-      const text = await res.body.text();
-      let code: unknown;
-      try {
-        code = (JSON.parse(text) as { code?: unknown }).code;
-      } catch {
-        code = undefined;
-      }
-      if (res.statusCode === 200 && code === 0) {
-        record.delivered = true;
-        record.deliveredAt = clock();
-        record.lastError = null;
-        this.settings.log('callback_delivered', {
-          id: record.id,
-          card_no: record.data.card_no,
-          attempts: record.attempts,
-        });
-        return;
-      }
-      record.lastError = `HTTP ${res.statusCode}, code ${String(code)}`;
-    } catch (err) {
-      record.lastError = (err as Error).message;
-    }
-    this.settings.log('callback_failed', {
-      id: record.id,
-      attempts: record.attempts,
-      error: record.lastError,
-    });
-    this.scheduleRetry(record);
-  }
-
-  private scheduleRetry(record: CallbackRecord): void {
-    if (this.closed || record.attempts >= this.settings.maxAttempts) return;
-    const { retryBaseMs, retryMaxMs } = this.settings;
-    const delay = Math.min(retryMaxMs, retryBaseMs * 2 ** (record.attempts - 1));
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      this.attempt(record);
-    }, delay);
-    this.timers.add(timer);
+    return {
+      headers: {
+        'content-type': 'application/json',
+        timestamp,
+        signature: signCallback(record.data, appId, timestamp, apiSecret),
+        'sign-version': 'V1',
+        timezone: 'UTC+8',
+      },
+      body: JSON.stringify({ id: record.id, action: record.action, data: record.data }),
+    };
   }
 }

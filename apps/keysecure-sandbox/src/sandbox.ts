@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import {
+  applyConnectionFault,
+  createSandboxServer,
+  defaultSandboxServerOptions,
+  header,
+  parseJsonObjectBody,
+  type SandboxServerOptions,
+} from '@issuing-bridge/provider-sandbox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CallbackDispatcher } from './callbacks';
 import { defaultMessages, invalidParameter, ProviderError, ResultCode } from './errors';
 import { FaultInjector, type ActiveFault, type FaultSpec } from './faults';
@@ -21,10 +29,8 @@ import { paginate, parsePage } from './time-window';
 export const SANDBOX_DEFAULT_API_KEY = 'ks_sandbox_api_key';
 export const SANDBOX_DEFAULT_API_SECRET = 'ks_sandbox_secret_0123456789abcd';
 
-export interface SandboxOptions {
-  /** 0 = a free port */
-  port: number;
-  host: string;
+/** `clock` is the server time in Unix ms: Timestamp window, token expiry, record times. */
+export interface SandboxOptions extends SandboxServerOptions {
   apiKey: string;
   /** AES key for CVV/PIN and HMAC key for callbacks; 16, 24 or 32 UTF-8 bytes */
   apiSecret: string;
@@ -40,8 +46,6 @@ export interface SandboxOptions {
   kycStepDelayMs: number;
   /** Pending → ToActivate/Activated/Fail */
   cardIssueDelayMs: number;
-  /** Server time in Unix ms: Timestamp window, token expiry, record times */
-  clock: () => number;
   /** Calls per second per Api-Key before 1009; unlimited when unset */
   rateLimitPerSecond?: number;
   /** Allowed Timestamp deviation (documented 60 s) */
@@ -53,13 +57,10 @@ export interface SandboxOptions {
   callbackTimeoutMs: number;
   /** Random source for rate-based faults */
   random: () => number;
-  /** One JSON-serialisable event per call; silent by default */
-  log: (event: string, fields: Record<string, unknown>) => void;
 }
 
 export const defaultSandboxOptions: SandboxOptions = {
-  port: 0,
-  host: '127.0.0.1',
+  ...defaultSandboxServerOptions,
   apiKey: SANDBOX_DEFAULT_API_KEY,
   apiSecret: SANDBOX_DEFAULT_API_SECRET,
   appId: SANDBOX_DEFAULT_API_KEY,
@@ -68,7 +69,6 @@ export const defaultSandboxOptions: SandboxOptions = {
   tokenTtlMs: 24 * 60 * 60 * 1000,
   kycStepDelayMs: 200,
   cardIssueDelayMs: 200,
-  clock: () => Date.now(),
   rateLimitPerSecond: undefined,
   timestampToleranceMs: 60_000,
   callbackRetryBaseMs: 500,
@@ -76,7 +76,6 @@ export const defaultSandboxOptions: SandboxOptions = {
   callbackMaxAttempts: Number.POSITIVE_INFINITY,
   callbackTimeoutMs: 5_000,
   random: Math.random,
-  log: () => undefined,
 };
 
 export interface RunningSandbox {
@@ -112,26 +111,7 @@ type Handler = (ctx: {
   req: FastifyRequest;
 }) => unknown;
 
-function header(req: FastifyRequest, name: string): string | undefined {
-  const v = req.headers[name.toLowerCase()];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-function parseBody(raw: unknown): Body {
-  if (raw === undefined || raw === null || raw === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(String(raw));
-  } catch {
-    throw invalidParameter('body', 'must be valid JSON');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw invalidParameter('body', 'must be a JSON object');
-  }
-  return parsed as Body;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const parseBody = (raw: unknown): Body => parseJsonObjectBody(raw, invalidParameter);
 
 export async function startKeySecureSandbox(
   overrides: Partial<SandboxOptions> = {},
@@ -158,10 +138,8 @@ export async function startKeySecureSandbox(
   const platform = new IssuingPlatform(state, options, callbacks);
   const rateWindows = new Map<string, { second: number; count: number }>();
 
-  const app: FastifyInstance = Fastify({ logger: false, forceCloseConnections: true });
   // Bodies are parsed by the routes so that bad JSON is answered 1004 inside the envelope, as the provider does.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  const { app, listen } = createSandboxServer(options);
 
   function authenticate(req: FastifyRequest, needsToken: boolean): void {
     const apiKey = header(req, 'Api-Key');
@@ -211,23 +189,14 @@ export async function startKeySecureSandbox(
     req: FastifyRequest,
     reply: FastifyReply,
   ): Promise<boolean> {
+    const applied = await applyConnectionFault(fault, req, reply);
+    if (applied !== undefined) return applied;
     switch (fault.kind) {
-      case 'latency':
-        await sleep(fault.latencyMs ?? 0);
-        return false;
       case 'http_error':
         await reply
           .code(fault.status ?? 503)
           .type('text/plain')
           .send(fault.msg ?? `injected HTTP ${fault.status ?? 503}`);
-        return true;
-      case 'timeout':
-        // Never answer: the socket stays open until the client gives up or the sandbox closes.
-        reply.hijack();
-        return true;
-      case 'drop':
-        reply.hijack();
-        req.raw.socket.destroy();
         return true;
       case 'error_code':
         await reply.send({
@@ -235,6 +204,8 @@ export async function startKeySecureSandbox(
           msg: fault.msg ?? defaultMessages[fault.code ?? 0] ?? 'Injected error',
         });
         return true;
+      default:
+        return false;
     }
   }
 
@@ -454,11 +425,7 @@ export async function startKeySecureSandbox(
       .send({ code: ResultCode.SystemError, msg: defaultMessages[ResultCode.SystemError] });
   });
 
-  await app.listen({ port: options.port, host: options.host });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : options.port;
-  running.port = port;
-  running.url = `http://${options.host}:${port}`;
+  Object.assign(running, await listen());
   return running;
 }
 

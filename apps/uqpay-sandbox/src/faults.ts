@@ -1,3 +1,9 @@
+import type { ActiveFaultOf, BaseFaultSpec } from '@issuing-bridge/provider-sandbox';
+import {
+  FaultRegistry,
+  parseFaultHead,
+  parseCommonFaultKinds,
+} from '@issuing-bridge/provider-sandbox';
 import { invalidRequest } from './errors';
 
 export type FaultKind = 'latency' | 'http_error' | 'timeout' | 'drop' | 'error';
@@ -7,61 +13,26 @@ const KINDS: readonly FaultKind[] = ['latency', 'http_error', 'timeout', 'drop',
  * One injected fault. `count` limits it to the next N matching calls, else it stays until cleared.
  * `endpoint` restricts it to one endpoint name ('token', 'card.activate', 'card.retrieve', 'card.status.update').
  * `phase` 'after' (mutating endpoints) processes and stores the request first, then fails the answer:
- * the case where UQPAY acted but the caller never heard.
+ * the case where UQPAY acted but the caller never heard. An http_error is answered with an api_error body.
  */
-export interface FaultSpec {
-  kind: FaultKind;
-  endpoint?: string;
-  count?: number;
+export interface FaultSpec extends BaseFaultSpec<FaultKind> {
   phase?: 'before' | 'after';
-  /** latency: delay before the normal answer */
-  latencyMs?: number;
-  /** http_error: 5xx status, answered with an api_error body (default 503) */
-  status?: number;
   /** error: the answer to give — HTTP status and envelope fields */
   error?: { status: number; type?: string; code?: string | number; message: string };
 }
 
-export interface ActiveFault extends FaultSpec {
-  id: number;
-  hits: number;
-}
+export type ActiveFault = ActiveFaultOf<FaultSpec>;
 
 export function parseFaultSpec(input: unknown): FaultSpec {
-  if (typeof input !== 'object' || input === null)
-    throw invalidRequest('body', 'must be a JSON object');
-  const o = input as Record<string, unknown>;
-  if (!KINDS.includes(o.kind as FaultKind))
-    throw invalidRequest('kind', `must be one of ${KINDS.join(', ')}`);
-  const spec: FaultSpec = { kind: o.kind as FaultKind };
-  if (o.endpoint !== undefined) {
-    if (typeof o.endpoint !== 'string' || o.endpoint === '')
-      throw invalidRequest('endpoint', 'must be a string');
-    spec.endpoint = o.endpoint;
-  }
-  if (o.count !== undefined) {
-    if (!Number.isInteger(o.count) || (o.count as number) < 1)
-      throw invalidRequest('count', 'must be an integer ≥ 1');
-    spec.count = o.count as number;
-  }
+  const { o, spec } = parseFaultHead(input, KINDS, invalidRequest);
+  const fault: FaultSpec = spec;
   if (o.phase !== undefined) {
     if (o.phase !== 'before' && o.phase !== 'after')
       throw invalidRequest('phase', 'must be before or after');
-    spec.phase = o.phase;
+    fault.phase = o.phase;
   }
-  if (spec.kind === 'latency') {
-    if (typeof o.latencyMs !== 'number' || o.latencyMs < 0)
-      throw invalidRequest('latencyMs', 'must be a number ≥ 0');
-    spec.latencyMs = o.latencyMs;
-  }
-  if (spec.kind === 'http_error') {
-    const status = o.status ?? 503;
-    if (!Number.isInteger(status) || (status as number) < 500 || (status as number) > 599) {
-      throw invalidRequest('status', 'must be an HTTP 5xx status');
-    }
-    spec.status = status as number;
-  }
-  if (spec.kind === 'error') {
+  parseCommonFaultKinds(o, fault, invalidRequest);
+  if (fault.kind === 'error') {
     const e = o.error as Record<string, unknown> | undefined;
     if (!e || typeof e !== 'object')
       throw invalidRequest('error', 'is required: {status, type?, code?, message}');
@@ -74,44 +45,32 @@ export function parseFaultSpec(input: unknown): FaultSpec {
     if (e.code !== undefined && typeof e.code !== 'string' && typeof e.code !== 'number') {
       throw invalidRequest('error.code', 'must be a string or number');
     }
-    spec.error = {
+    fault.error = {
       status: e.status as number,
       type: e.type as string | undefined,
       code: e.code as string | number | undefined,
       message: e.message,
     };
   }
-  return spec;
+  return fault;
 }
 
-export class FaultInjector {
-  private faults: ActiveFault[] = [];
-  private nextId = 1;
-
-  add(spec: FaultSpec): ActiveFault {
-    const fault: ActiveFault = { ...parseFaultSpec(spec), id: this.nextId++, hits: 0 };
-    this.faults.push(fault);
-    return { ...fault };
+export class FaultInjector extends FaultRegistry<FaultSpec> {
+  constructor() {
+    super(parseFaultSpec);
   }
 
-  clear(): void {
-    this.faults = [];
-  }
-
-  list(): ActiveFault[] {
-    return this.faults.map((f) => ({ ...f }));
+  /** Adds a checked copy of `spec`; returns a copy (later hits are seen through list()). */
+  override add(spec: FaultSpec): ActiveFault {
+    return { ...super.add(spec) };
   }
 
   /** The first fault for this endpoint and phase; exhausted faults are dropped. */
   pick(endpoint: string, phase: 'before' | 'after'): ActiveFault | undefined {
-    for (const fault of this.faults) {
-      if (fault.endpoint !== undefined && fault.endpoint !== endpoint) continue;
-      if ((fault.phase ?? 'before') !== phase) continue;
-      fault.hits += 1;
-      if (fault.count !== undefined && fault.hits >= fault.count)
-        this.faults = this.faults.filter((f) => f !== fault);
-      return { ...fault };
-    }
-    return undefined;
+    return this.pickFirst(
+      (fault) =>
+        (fault.endpoint === undefined || fault.endpoint === endpoint) &&
+        (fault.phase ?? 'before') === phase,
+    );
   }
 }

@@ -1,18 +1,8 @@
 /* Runs the UQPAY sandbox from the environment: `npm run sandbox:uqpay`. */
+import { intFromEnv, jsonLineLog, runSandboxProcess } from '@issuing-bridge/provider-sandbox';
 import { defaultUqpaySandboxOptions, startUqpaySandbox, type UqpaySandboxOptions } from './sandbox';
 
-function logLine(event: string, fields: Record<string, unknown>): void {
-  process.stdout.write(
-    `${JSON.stringify({ time: new Date().toISOString(), service: 'uqpay-sandbox', event, ...fields })}\n`,
-  );
-}
-
-function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw)) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
-  return Number(raw);
-}
+const logLine = jsonLineLog('uqpay-sandbox');
 
 export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<UqpaySandboxOptions> {
   const d = defaultUqpaySandboxOptions;
@@ -37,32 +27,16 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<UqpaySandboxOpti
   };
 }
 
-async function main(): Promise<void> {
-  const sandbox = await startUqpaySandbox(optionsFromEnv(process.env));
-  logLine('started', {
-    url: sandbox.url,
-    apiBaseUrl: sandbox.apiBaseUrl,
-    clientId: sandbox.options.clientId,
-    webhookUrl: sandbox.options.webhookUrl ?? null,
-    seed: sandbox.options.seed,
-  });
-  const stop = (signal: string) => {
-    logLine('stopping', { signal });
-    sandbox.close().then(
-      () => process.exit(0),
-      (err: Error) => {
-        logLine('stop_failed', { error: err.message });
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-}
-
 if (require.main === module) {
-  main().catch((err: Error) => {
-    logLine('start_failed', { error: err.message });
-    process.exit(1);
-  });
+  runSandboxProcess(
+    logLine,
+    () => startUqpaySandbox(optionsFromEnv(process.env)),
+    (sandbox) => ({
+      url: sandbox.url,
+      apiBaseUrl: sandbox.apiBaseUrl,
+      clientId: sandbox.options.clientId,
+      webhookUrl: sandbox.options.webhookUrl ?? null,
+      seed: sandbox.options.seed,
+    }),
+  );
 }

@@ -4,7 +4,16 @@
  * client, so it must not share its code). Rules and choices: README.md.
  */
 import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import {
+  applyConnectionFault,
+  createSandboxServer,
+  defaultSandboxServerOptions,
+  header,
+  parseJsonObjectBody,
+  sleep,
+  type SandboxServerOptions,
+} from '@issuing-bridge/provider-sandbox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   apiError,
   cardError,
@@ -31,10 +40,8 @@ export const UQPAY_SANDBOX_WEBHOOK_SECRET = 'uqpay_sandbox_webhook_secret';
 export const UQPAY_SEED_CARD_ID = '5135e6cc-28b6-4889-81dc-3b86a09e1395';
 export const UQPAY_SEED_ACTIVATION_CODE = '12345678';
 
-export interface UqpaySandboxOptions {
-  /** 0 = a free port */
-  port: number;
-  host: string;
+/** `clock` is the server clock (Unix ms): token expiry, idempotency retention, times. */
+export interface UqpaySandboxOptions extends SandboxServerOptions {
   clientId: string;
   apiKey: string;
   /** Lifetime of an access token (production: 30 min). */
@@ -59,14 +66,10 @@ export interface UqpaySandboxOptions {
   statusChangeDelayMs: number;
   /** Seed one physical PENDING card (UQPAY_SEED_CARD_ID / UQPAY_SEED_ACTIVATION_CODE) at start and reset. */
   seed: boolean;
-  /** Server clock (Unix ms): token expiry, idempotency retention, times. */
-  clock: () => number;
-  log: (event: string, fields: Record<string, unknown>) => void;
 }
 
 export const defaultUqpaySandboxOptions: UqpaySandboxOptions = {
-  port: 0,
-  host: '127.0.0.1',
+  ...defaultSandboxServerOptions,
   clientId: UQPAY_SANDBOX_CLIENT_ID,
   apiKey: UQPAY_SANDBOX_API_KEY,
   tokenTtlMs: 30 * 60 * 1000,
@@ -82,8 +85,6 @@ export const defaultUqpaySandboxOptions: UqpaySandboxOptions = {
   webhookTimeoutMs: 5_000,
   statusChangeDelayMs: 50,
   seed: false,
-  clock: () => Date.now(),
-  log: () => undefined,
 };
 
 export interface CreateCardInput {
@@ -132,26 +133,7 @@ function faultStatus(fault: ActiveFault): number {
   return 0;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function header(req: FastifyRequest, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-function parseBody(raw: unknown): Body {
-  if (raw === undefined || raw === null || raw === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(String(raw));
-  } catch {
-    throw invalidRequest('body', 'must be valid JSON');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw invalidRequest('body', 'must be a JSON object');
-  }
-  return parsed as Body;
-}
+const parseBody = (raw: unknown): Body => parseJsonObjectBody(raw, invalidRequest);
 
 function fakeJwt(clientId: string, expiredAt: number): string {
   const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -336,10 +318,8 @@ export async function startUqpaySandbox(
 
   // ---- HTTP --------------------------------------------------------------------------------
 
-  const app: FastifyInstance = Fastify({ logger: false, forceCloseConnections: true });
   // Routes parse bodies themselves so bad JSON is answered in UQPAY's envelope and the raw text can be fingerprinted.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  const { app, listen } = createSandboxServer(options);
 
   function authenticate(req: FastifyRequest): void {
     const raw = header(req, 'x-auth-token');
@@ -370,23 +350,15 @@ export async function startUqpaySandbox(
     req: FastifyRequest,
     reply: FastifyReply,
   ): Promise<boolean> {
+    const applied = await applyConnectionFault(fault, req, reply);
+    if (applied !== undefined) return applied;
     switch (fault.kind) {
-      case 'latency':
-        await sleep(fault.latencyMs ?? 0);
-        return false;
       case 'http_error':
         await reply.code(fault.status ?? 503).send({
           type: 'api_error',
           code: 'service_unavailable',
           message: `injected HTTP ${fault.status ?? 503}`,
         });
-        return true;
-      case 'timeout':
-        reply.hijack(); // never answer
-        return true;
-      case 'drop':
-        reply.hijack();
-        req.raw.socket.destroy();
         return true;
       case 'error': {
         const e = fault.error!;
@@ -396,6 +368,8 @@ export async function startUqpaySandbox(
         await reply.code(e.status).send(body);
         return true;
       }
+      default:
+        return false;
     }
   }
 
@@ -656,10 +630,7 @@ export async function startUqpaySandbox(
     return reply.code(failure.httpStatus).send(failure.body);
   });
 
-  await app.listen({ port: options.port, host: options.host });
-  const address = app.server.address();
-  running.port = typeof address === 'object' && address ? address.port : options.port;
-  running.url = `http://${options.host}:${running.port}`;
+  Object.assign(running, await listen());
   running.apiBaseUrl = `${running.url}/api`;
   return running;
 }

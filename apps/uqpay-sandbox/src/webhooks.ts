@@ -1,17 +1,13 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { request } from 'undici';
+import { RetryingDelivery, type DeliveryRetrySettings } from '@issuing-bridge/provider-sandbox';
 import type { SandboxState, WebhookRecord } from './state';
 
-export interface WebhookSettings {
+export interface WebhookSettings extends DeliveryRetrySettings {
   url?: string;
   /** HMAC-SHA512 key; when empty no x-wk-signature is sent (as UQPAY without a configured secret). */
   secret: string;
   timestampUnit: 'ms' | 's';
   clock: () => number;
-  retryBaseMs: number;
-  retryMaxMs: number;
-  maxAttempts: number;
-  requestTimeoutMs: number;
   log: (event: string, fields: Record<string, unknown>) => void;
 }
 
@@ -26,15 +22,33 @@ export function signWebhook(body: string, timestamp: string, secret: string): st
  * Sends signed V1.6.0 webhooks and retries each until the receiver answers 2xx (capped exponential backoff).
  * event_id and body stay the same across retries; x-wk-timestamp and x-wk-signature are made per attempt.
  */
-export class WebhookDispatcher {
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly inFlight = new Set<Promise<void>>();
-  private closed = false;
-
+export class WebhookDispatcher extends RetryingDelivery<WebhookRecord> {
   constructor(
     private readonly state: SandboxState,
     private readonly settings: WebhookSettings,
-  ) {}
+  ) {
+    const { url, retryBaseMs, retryMaxMs, maxAttempts, requestTimeoutMs } = settings;
+    super({
+      url,
+      retryBaseMs,
+      retryMaxMs,
+      maxAttempts,
+      requestTimeoutMs,
+      refusal: (statusCode) =>
+        statusCode >= 200 && statusCode < 300 ? null : `HTTP ${statusCode}`,
+      onDelivered: (record) =>
+        settings.log('webhook_delivered', {
+          event_id: record.event_id,
+          attempts: record.attempts,
+        }),
+      onFailed: (record) =>
+        settings.log('webhook_failed', {
+          event_id: record.event_id,
+          attempts: record.attempts,
+          error: record.lastError,
+        }),
+    });
+  }
 
   emit(
     eventType: string,
@@ -62,30 +76,13 @@ export class WebhookDispatcher {
       source_id: sourceId,
       data,
     });
-    if (this.settings.url) this.attempt(record, body);
+    this.deliver(record, () => this.signedRequest(body));
     return record;
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    this.cancelPending();
-    await Promise.allSettled([...this.inFlight]);
-  }
-
-  cancelPending(): void {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-  }
-
-  private attempt(record: WebhookRecord, body: string): void {
-    if (this.closed) return;
-    const p = this.send(record, body).finally(() => this.inFlight.delete(p));
-    this.inFlight.add(p);
-  }
-
-  private async send(record: WebhookRecord, body: string): Promise<void> {
-    const { url, secret, timestampUnit, clock, requestTimeoutMs } = this.settings;
-    record.attempts += 1;
+  /** Headers of one attempt: x-wk-timestamp and x-wk-signature are made anew each time; the body stays. */
+  private signedRequest(body: string): { headers: Record<string, string>; body: string } {
+    const { secret, timestampUnit, clock } = this.settings;
     const now = clock();
     const timestamp = String(timestampUnit === 's' ? Math.floor(now / 1000) : Math.trunc(now));
     const headers: Record<string, string> = {
@@ -93,42 +90,6 @@ export class WebhookDispatcher {
       'x-wk-timestamp': timestamp,
     };
     if (secret) headers['x-wk-signature'] = signWebhook(body, timestamp, secret);
-    try {
-      const res = await request(url as string, {
-        method: 'POST',
-        headers,
-        body,
-        headersTimeout: requestTimeoutMs,
-        bodyTimeout: requestTimeoutMs,
-      });
-      await res.body.text();
-      if (res.statusCode >= 200 && res.statusCode < 300) {
-        record.delivered = true;
-        record.lastError = null;
-        this.settings.log('webhook_delivered', {
-          event_id: record.event_id,
-          attempts: record.attempts,
-        });
-        return;
-      }
-      record.lastError = `HTTP ${res.statusCode}`;
-    } catch (err) {
-      record.lastError = (err as Error).message;
-    }
-    this.settings.log('webhook_failed', {
-      event_id: record.event_id,
-      attempts: record.attempts,
-      error: record.lastError,
-    });
-    if (this.closed || record.attempts >= this.settings.maxAttempts) return;
-    const delay = Math.min(
-      this.settings.retryMaxMs,
-      this.settings.retryBaseMs * 2 ** (record.attempts - 1),
-    );
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      this.attempt(record, body);
-    }, delay);
-    this.timers.add(timer);
+    return { headers, body };
   }
 }
