@@ -1,44 +1,26 @@
-import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { NestFactory } from '@nestjs/core';
 import type { INestMicroservice } from '@nestjs/common';
-import type { Consumer, Kafka, Producer } from 'kafkajs';
-import type { DataSource } from 'typeorm';
-import { KafkaCommandTransport, replayDeadLetters } from '../src';
-import {
-  collect,
-  command,
-  createSchemaDataSource,
-  createTopics,
-  deleteTopics,
-  dropSchema,
-  parseTestCommand,
-  send,
-  testKafka,
-  testRejection,
-  until,
-  type Received,
-} from './harness';
-import { probe, TestHandlersModule } from './test-handlers';
+import { replayDeadLetters, type KafkaCommandTransport } from '../src';
+import { EngineRig } from './engine-rig';
+import { command, send, until } from './harness';
+import { probe } from './test-handlers';
 
 jest.setTimeout(120_000);
-const suffix = randomUUID().slice(0, 8);
-const schema = `msg_it_${suffix}`;
-const topics = { commands: `it.msg.${suffix}.commands`, events: `it.msg.${suffix}.events`, dlq: `it.msg.${suffix}.commands.dlq` };
-const groupId = `it-msg-${suffix}`;
+const rig = new EngineRig(
+  'engine',
+  { partitions: { commands: 3, events: 3 }, collect: ['events', 'dlq'] },
+  { maxInFlight: 32, retry: { initialDelayMs: 20, maxDelayMs: 200, deadlineMs: 2_000 } },
+);
+const { suffix, schema, topics, groupId, kafka } = rig;
 
-let kafka: Kafka;
-let ds: DataSource;
 let app: INestMicroservice;
 let transport: KafkaCommandTransport;
-let producer: Producer;
-let collector: { consumer: Consumer; received: Received[] };
 
 const eventsFor = (ids: string[]) =>
-  collector.received.filter((r) => typeof r.value === 'object' && ids.includes(String((r.value as Record<string, unknown>).causationid)));
+  rig.received.filter((r) => typeof r.value === 'object' && ids.includes(String((r.value as Record<string, unknown>).causationid)));
 const rejectionsFor = (id: string) =>
-  collector.received.filter((r) => r.topic === topics.events && typeof r.value === 'object' && (r.value.data as { command_id?: string })?.command_id === id);
-const dlqFor = (id: string) => collector.received.filter((r) => r.topic === topics.dlq && String(r.value && (r.value as { id?: string }).id) === id);
+  rig.received.filter((r) => r.topic === topics.events && typeof r.value === 'object' && (r.value.data as { command_id?: string })?.command_id === id);
+const dlqFor = (id: string) => rig.received.filter((r) => r.topic === topics.dlq && String(r.value && (r.value as { id?: string }).id) === id);
 
 async function committedOffsets(): Promise<Map<number, bigint>> {
   const admin = kafka.admin();
@@ -49,43 +31,10 @@ async function committedOffsets(): Promise<Map<number, bigint>> {
 }
 
 beforeAll(async () => {
-  kafka = testKafka();
-  await createTopics(kafka, [
-    { topic: topics.commands, numPartitions: 3 },
-    { topic: topics.events, numPartitions: 3 },
-    { topic: topics.dlq, numPartitions: 1 },
-  ]);
-  ds = await createSchemaDataSource(schema);
-  await ds.query(`CREATE TABLE "${schema}".test_state (key text NOT NULL, seq int NOT NULL)`);
-  probe.schema = schema;
-  transport = new KafkaCommandTransport({
-    dataSource: ds,
-    topic: topics.commands,
-    eventsTopic: topics.events,
-    dlqTopic: topics.dlq,
-    groupId,
-    source: 'it',
-    maxInFlight: 32,
-    retry: { initialDelayMs: 20, maxDelayMs: 200, deadlineMs: 2_000 },
-    parseCommand: parseTestCommand,
-    rejectionEventFor: testRejection,
-    commitIntervalMs: 50,
-  });
-  app = await NestFactory.createMicroservice(TestHandlersModule, { strategy: transport, logger: false });
-  await app.listen();
-  producer = kafka.producer();
-  await producer.connect();
-  collector = await collect(kafka, [topics.events, topics.dlq]);
-  await until(() => transport.isReady(), 30_000, 'partition assignment');
+  await rig.start();
+  ({ app, transport } = await rig.startInstance({ untilReady: true }));
 });
-
-afterAll(async () => {
-  await collector?.consumer.disconnect();
-  await producer?.disconnect();
-  await app?.close();
-  if (ds) await dropSchema(ds, schema);
-  await deleteTopics(kafka, Object.values(topics));
-});
+afterAll(() => rig.stop());
 
 beforeEach(() => probe.reset());
 
@@ -100,7 +49,7 @@ it('keeps per-key order while different keys run in parallel (200 commands over 
       messages.push({ key, value: JSON.stringify(c) });
     }
   }
-  await producer.send({ topic: topics.commands, messages });
+  await rig.producer.send({ topic: topics.commands, messages });
   await until(() => eventsFor(ids).length === 200, 60_000, '200 events');
 
   for (const key of keys) {
@@ -113,7 +62,7 @@ it('keeps per-key order while different keys run in parallel (200 commands over 
   }
   // 3 partitions, yet far more than 3 commands ran at once
   expect(probe.maxRunning).toBeGreaterThan(5);
-  const rows = await ds.query(`SELECT count(*)::int AS n FROM "${schema}".test_state WHERE key LIKE $1`, [`order-${suffix}-%`]);
+  const rows = await rig.ds.query(`SELECT count(*)::int AS n FROM "${schema}".test_state WHERE key LIKE $1`, [`order-${suffix}-%`]);
   expect(rows[0].n).toBe(200);
 });
 
@@ -121,11 +70,11 @@ it('never commits past an unfinished command, and commits once it finishes', asy
   const key = `gate-${suffix}`;
   const blocked = command('test.work.v1', key, { key, seq: 0 });
   probe.gate(blocked.id);
-  await send(producer, topics.commands, key, blocked);
+  await send(rig.producer, topics.commands, key, blocked);
   await until(() => probe.running === 1, 20_000, 'blocked command to start');
   // later commands on other keys finish on every partition
   const others = Array.from({ length: 30 }, (_, i) => command('test.work.v1', `free-${suffix}-${i}`, { key: `free-${suffix}-${i}`, seq: 0 }));
-  for (const c of others) await send(producer, topics.commands, c.data.key as string, c);
+  for (const c of others) await send(rig.producer, topics.commands, c.data.key as string, c);
   await until(() => eventsFor(others.map((c) => c.id)).length === 30, 30_000, 'other keys');
   await new Promise((r) => setTimeout(r, 300)); // several commit intervals
 
@@ -156,11 +105,11 @@ async function offsetOf(id: string): Promise<{ partition: number; offset: bigint
 it('a redelivered command makes no second handler call and no second event', async () => {
   const key = `dup-${suffix}`;
   const c = command('test.work.v1', key, { key, seq: 1 });
-  await send(producer, topics.commands, key, c);
+  await send(rig.producer, topics.commands, key, c);
   await until(() => eventsFor([c.id]).length === 1, 20_000, 'first event');
-  await send(producer, topics.commands, key, { ...c, time: new Date().toISOString() });
+  await send(rig.producer, topics.commands, key, { ...c, time: new Date().toISOString() });
   const marker = command('test.work.v1', key, { key, seq: 2 });
-  await send(producer, topics.commands, key, marker); // same key, so it runs after the duplicate
+  await send(rig.producer, topics.commands, key, marker); // same key, so it runs after the duplicate
   await until(() => eventsFor([marker.id]).length === 1, 20_000, 'marker event');
   expect(probe.calls.filter((x) => x.id === c.id)).toHaveLength(1);
   expect(eventsFor([c.id])).toHaveLength(1);
@@ -169,9 +118,9 @@ it('a redelivered command makes no second handler call and no second event', asy
 it('the same id with a different payload is rejected as a conflict', async () => {
   const key = `conflict-${suffix}`;
   const c = command('test.work.v1', key, { key, seq: 1 });
-  await send(producer, topics.commands, key, c);
+  await send(rig.producer, topics.commands, key, c);
   await until(() => eventsFor([c.id]).length === 1, 20_000, 'first event');
-  await send(producer, topics.commands, key, { ...c, data: { key, seq: 99 } });
+  await send(rig.producer, topics.commands, key, { ...c, data: { key, seq: 99 } });
   await until(() => rejectionsFor(c.id).length === 1, 20_000, 'conflict rejection');
   const rejection = rejectionsFor(c.id)[0]!.value as { type: string; data: { violations: Array<{ field: string; rule: string }> } };
   expect(rejection.type).toBe('command.rejected.v1');
@@ -182,10 +131,10 @@ it('the same id with a different payload is rejected as a conflict', async () =>
 it('an invalid command gives one rejection naming field and rule, and one DLQ copy', async () => {
   const key = `invalid-${suffix}`;
   const bad = command('test.work.v1', key, { seq: 1, secret: 'do-not-echo' });
-  await send(producer, topics.commands, key, bad);
-  await send(producer, topics.commands, key, bad); // redelivery: still one rejection
+  await send(rig.producer, topics.commands, key, bad);
+  await send(rig.producer, topics.commands, key, bad); // redelivery: still one rejection
   const marker = command('test.work.v1', key, { key, seq: 2 });
-  await send(producer, topics.commands, key, marker);
+  await send(rig.producer, topics.commands, key, marker);
   await until(() => eventsFor([marker.id]).length === 1 && dlqFor(bad.id).length >= 1, 20_000, 'rejection and DLQ');
   const rejections = rejectionsFor(bad.id);
   expect(rejections).toHaveLength(1);
@@ -202,9 +151,9 @@ it('an invalid command gives one rejection naming field and rule, and one DLQ co
 it('a rejection builder that throws does not make the record a poison pill', async () => {
   const key = `poison-builder-${suffix}`;
   const bad = command('test.work.v1', key, { seq: 1 });
-  await send(producer, topics.commands, key, bad);
+  await send(rig.producer, topics.commands, key, bad);
   const next = command('test.work.v1', key, { key, seq: 2 });
-  await send(producer, topics.commands, key, next);
+  await send(rig.producer, topics.commands, key, next);
   await until(() => eventsFor([next.id]).length === 1, 20_000, 'next command on the same key');
   expect(rejectionsFor(bad.id)).toHaveLength(1); // plain fallback envelope
   expect((rejectionsFor(bad.id)[0]!.value as { type: string }).type).toBe('command.rejected.v1');
@@ -215,7 +164,7 @@ it('a retryable failure is retried and succeeds once the fault clears', async ()
   const key = `flaky-${suffix}`;
   probe.failingKeys.add(key);
   const c = command('test.work.v1', key, { key, seq: 1 });
-  await send(producer, topics.commands, key, c);
+  await send(rig.producer, topics.commands, key, c);
   await new Promise((r) => setTimeout(r, 500));
   expect(eventsFor([c.id])).toHaveLength(0);
   probe.failingKeys.delete(key);
@@ -227,11 +176,11 @@ it('a retryable failure is retried and succeeds once the fault clears', async ()
 it('a fault that never clears ends in the failure event and a DLQ copy, while other keys proceed', async () => {
   const key = `forever-${suffix}`;
   const c = command('test.forever.v1', key, { key });
-  await send(producer, topics.commands, key, c);
+  await send(rig.producer, topics.commands, key, c);
   await until(() => probe.calls.some((x) => x.id === c.id), 20_000, 'first attempt');
   // meanwhile other keys are served well before the 2 s deadline
   const others = Array.from({ length: 10 }, (_, i) => command('test.work.v1', `bystander-${suffix}-${i}`, { key: `bystander-${suffix}-${i}` }));
-  for (const o of others) await send(producer, topics.commands, o.data.key as string, o);
+  for (const o of others) await send(rig.producer, topics.commands, o.data.key as string, o);
   await until(() => eventsFor(others.map((o) => o.id)).length === 10, 20_000, 'bystanders');
   // the bystanders all finished while the failing key was still retrying
   expect(eventsFor([c.id])).toHaveLength(0);
@@ -247,7 +196,7 @@ it('dlq replay runs a command that failed for good once more; a second replay is
   const key = `replay-${suffix}`;
   probe.failingKeys.add(key);
   const c = command('test.work.v1', key, { key, seq: 7 });
-  await send(producer, topics.commands, key, c);
+  await send(rig.producer, topics.commands, key, c);
   await until(() => dlqFor(c.id).length === 1, 20_000, 'DLQ copy after deadline');
   expect(eventsFor([c.id])).toHaveLength(0); // no failure builder for this type: only the DLQ copy
 
@@ -260,7 +209,7 @@ it('dlq replay runs a command that failed for good once more; a second replay is
 
   await replayDeadLetters({ kafka, topic: topics.dlq, ids: [c.id] });
   const marker = command('test.work.v1', key, { key, seq: 8 });
-  await send(producer, topics.commands, key, marker);
+  await send(rig.producer, topics.commands, key, marker);
   await until(() => eventsFor([marker.id]).length === 1, 20_000, 'marker');
   expect(eventsFor([c.id])).toHaveLength(1);
   await expect(replayDeadLetters({ kafka, topic: topics.dlq, ids: [randomUUID()] })).rejects.toThrow(/--id: not found/);
@@ -276,12 +225,12 @@ it('reports metrics for handled commands', async () => {
 
 it('graceful shutdown finishes in-flight commands, flushes the outbox and commits everything', async () => {
   const cmds = Array.from({ length: 6 }, (_, i) => command('test.work.v1', `shutdown-${suffix}-${i}`, { key: `shutdown-${suffix}-${i}`, sleepMs: 1_500 }));
-  for (const c of cmds) await send(producer, topics.commands, c.data.key as string, c);
+  for (const c of cmds) await send(rig.producer, topics.commands, c.data.key as string, c);
   await until(() => probe.running === 6, 20_000, 'all six in flight');
   await app.close();
   expect(transport.isAlive()).toBe(false);
   expect(probe.calls.filter((x) => cmds.some((c) => c.id === x.id))).toHaveLength(6);
-  const backlog = await ds.query(`SELECT count(*)::int AS n FROM "${schema}".messaging_outbox WHERE sent_at IS NULL`);
+  const backlog = await rig.ds.query(`SELECT count(*)::int AS n FROM "${schema}".messaging_outbox WHERE sent_at IS NULL`);
   expect(backlog[0].n).toBe(0);
   await until(() => eventsFor(cmds.map((c) => c.id)).length === 6, 10_000, 'flushed events');
   const admin = kafka.admin();

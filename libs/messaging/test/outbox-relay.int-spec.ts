@@ -1,17 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { Consumer, Kafka } from 'kafkajs';
-import type { DataSource } from 'typeorm';
 import { KafkaJsMessageBus, kafkaBrokersFromEnv, Outbox, OutboxRelay, type OutboxMessage, type OutboxRelayOptions } from '../src';
-import { collect, createSchemaDataSource, createTopics, deleteTopics, dropSchema, testKafka, until, type Received } from './harness';
+import { MessagingRig } from './engine-rig';
+import { until } from './harness';
 
 jest.setTimeout(120_000);
-const suffix = randomUUID().slice(0, 8);
-const schema = `msg_relay_${suffix}`;
-const topic = `it.relay.${suffix}.events`;
+const rig = new MessagingRig('relay', { partitions: { events: 3 }, collect: ['events'] });
+const { suffix, schema } = rig;
+const topic = rig.topics.events;
 
-let kafka: Kafka;
-let ds: DataSource;
-let collector: { consumer: Consumer; received: Received[] };
 const relays: OutboxRelay[] = [];
 const bus = new KafkaJsMessageBus({ brokers: kafkaBrokersFromEnv(), clientId: 'relay-it' });
 
@@ -24,7 +20,7 @@ function rows(keys: string[], perKey: number, tag: string): OutboxMessage[] {
 
 function seqsByKey(tag: string): Map<string, number[]> {
   const m = new Map<string, number[]>();
-  for (const r of collector.received) {
+  for (const r of rig.received) {
     const v = r.value as { data?: { seq: number; tag: string } };
     if (v.data?.tag !== tag) continue;
     m.set(r.key!, [...(m.get(r.key!) ?? []), v.data.seq]);
@@ -33,44 +29,36 @@ function seqsByKey(tag: string): Map<string, number[]> {
 }
 
 function newRelay(overrides: Partial<OutboxRelayOptions> = {}): OutboxRelay {
-  const relay = new OutboxRelay({ dataSource: ds, bus, pollIntervalMs: 100, leaseMs: 1_500, batchSize: 20, ...overrides });
+  const relay = new OutboxRelay({ dataSource: rig.ds, bus, pollIntervalMs: 100, leaseMs: 1_500, batchSize: 20, ...overrides });
   relays.push(relay);
   return relay;
 }
 
-beforeAll(async () => {
-  kafka = testKafka();
-  await createTopics(kafka, [{ topic, numPartitions: 3 }]);
-  ds = await createSchemaDataSource(schema);
-  collector = await collect(kafka, [topic]);
-});
-
+beforeAll(() => rig.start());
 afterAll(async () => {
   for (const r of relays) await r.stop(1_000);
-  await collector?.consumer.disconnect();
-  if (ds) await dropSchema(ds, schema);
-  await deleteTopics(kafka, [topic]);
+  await rig.stop();
 });
 
 it('publishes rows written while no relay ran, in order per key, and marks them sent', async () => {
   const keys = ['a', 'b', 'c'].map((k) => `${k}-${suffix}`);
-  await ds.transaction((tx) => new Outbox().add(tx, rows(keys, 30, 'restart')));
+  await rig.ds.transaction((tx) => new Outbox().add(tx, rows(keys, 30, 'restart')));
   const relay = newRelay();
   await relay.start();
   await until(() => [...seqsByKey('restart').values()].flat().length === 90, 30_000, '90 events');
   const expected = Array.from({ length: 30 }, (_, i) => i);
   for (const k of keys) expect(seqsByKey('restart').get(k)).toEqual(expected);
   await until(async () => (await relay.backlog()) === 0, 10_000, 'rows marked sent');
-  const headers = collector.received.find((r) => (r.value as { data?: { tag: string } }).data?.tag === 'restart')!.headers;
+  const headers = rig.received.find((r) => (r.value as { data?: { tag: string } }).data?.tag === 'restart')!.headers;
   expect(headers['content-type']).toBe('application/cloudevents+json');
   await relay.stop();
 });
 
 it("takes over rows leased by a crashed relay after the lease, without letting later rows of the key overtake them", async () => {
   const key = `leased-${suffix}`;
-  await ds.transaction((tx) => new Outbox().add(tx, rows([key], 6, 'lease')));
+  await rig.ds.transaction((tx) => new Outbox().add(tx, rows([key], 6, 'lease')));
   // A relay claimed the first two rows and died before publishing them.
-  await ds.query(
+  await rig.ds.query(
     `UPDATE "${schema}".messaging_outbox SET claimed_by = 'dead', claimed_until = now() + interval '1500 milliseconds'
      WHERE id IN (SELECT id FROM "${schema}".messaging_outbox WHERE sent_at IS NULL AND key = $1 ORDER BY id LIMIT 2)`,
     [key],
@@ -92,7 +80,7 @@ it('two relays at once publish every row once, each key in order; a commit wakes
   const all = rows(keys, 30, 'pair');
   // Written in several transactions while both relays run.
   for (let i = 0; i < all.length; i += 25) {
-    await ds.transaction((tx) => a.outbox.add(tx, all.slice(i, i + 25)));
+    await rig.ds.transaction((tx) => a.outbox.add(tx, all.slice(i, i + 25)));
     a.wake();
     b.wake();
   }
@@ -109,7 +97,7 @@ it('outbox.transaction wakes the relay right after the commit, not at the next p
   await relay.start();
   await new Promise((r) => setTimeout(r, 300)); // the relay found nothing and sleeps
   const key = `wake-${suffix}`;
-  const returned = await relay.outbox.transaction(ds, async (tx) => {
+  const returned = await relay.outbox.transaction(rig.ds, async (tx) => {
     await relay.outbox.add(tx, rows([key], 3, 'wake'));
     // Let the wake that `add` gives before the commit run its round and find nothing.
     await new Promise((r) => setTimeout(r, 500));
@@ -121,7 +109,7 @@ it('outbox.transaction wakes the relay right after the commit, not at the next p
 
   // A rolled-back transaction adds nothing (and its wake finds nothing).
   await expect(
-    relay.outbox.transaction(ds, async (tx) => {
+    relay.outbox.transaction(rig.ds, async (tx) => {
       await relay.outbox.add(tx, rows([key], 1, 'wake-rollback'));
       throw new Error('work failed');
     }),
@@ -132,17 +120,17 @@ it('outbox.transaction wakes the relay right after the commit, not at the next p
 
 it('prunes rows sent before the retention period, keeping newer sent rows and every unsent row', async () => {
   const key = `prune-${suffix}`;
-  await ds.transaction((tx) => new Outbox().add(tx, rows([key], 3, 'prune')));
+  await rig.ds.transaction((tx) => new Outbox().add(tx, rows([key], 3, 'prune')));
   const ids: string[] = (
-    await ds.query(`SELECT id::text AS id FROM "${schema}".messaging_outbox WHERE key = $1 ORDER BY id`, [key])
+    await rig.ds.query(`SELECT id::text AS id FROM "${schema}".messaging_outbox WHERE key = $1 ORDER BY id`, [key])
   ).map((r: { id: string }) => r.id);
   expect(ids).toHaveLength(3);
   const [oldSent, recentSent, oldUnsent] = ids as [string, string, string];
-  await ds.query(`UPDATE "${schema}".messaging_outbox SET created_at = now() - interval '9 days', sent_at = now() - interval '8 days' WHERE id = $1`, [oldSent]);
-  await ds.query(`UPDATE "${schema}".messaging_outbox SET created_at = now() - interval '2 days', sent_at = now() - interval '6 days' WHERE id = $1`, [recentSent]);
-  await ds.query(`UPDATE "${schema}".messaging_outbox SET created_at = now() - interval '30 days' WHERE id = $1`, [oldUnsent]);
+  await rig.ds.query(`UPDATE "${schema}".messaging_outbox SET created_at = now() - interval '9 days', sent_at = now() - interval '8 days' WHERE id = $1`, [oldSent]);
+  await rig.ds.query(`UPDATE "${schema}".messaging_outbox SET created_at = now() - interval '2 days', sent_at = now() - interval '6 days' WHERE id = $1`, [recentSent]);
+  await rig.ds.query(`UPDATE "${schema}".messaging_outbox SET created_at = now() - interval '30 days' WHERE id = $1`, [oldUnsent]);
   const present = async () =>
-    ((await ds.query(`SELECT id::text AS id FROM "${schema}".messaging_outbox WHERE id = ANY($1::bigint[])`, [ids])) as Array<{ id: string }>)
+    ((await rig.ds.query(`SELECT id::text AS id FROM "${schema}".messaging_outbox WHERE id = ANY($1::bigint[])`, [ids])) as Array<{ id: string }>)
       .map((r) => r.id)
       .sort();
 
