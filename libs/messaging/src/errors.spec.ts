@@ -10,6 +10,17 @@ describe('isRetryable', () => {
     expect(isRetryable(new Error('Connection terminated unexpectedly'))).toBe(true);
   });
 
+  it('retries what TypeORM and pg throw after Postgres cut a connection a transaction was holding', async () => {
+    const { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError, QueryFailedError } = await import('typeorm');
+    expect(isRetryable(new QueryRunnerAlreadyReleasedError())).toBe(true);
+    expect(isRetryable(new QueryRunnerProviderAlreadyReleasedError())).toBe(true);
+    const notQueryable = new Error('Client has encountered a connection error and is not queryable');
+    expect(isRetryable(new QueryFailedError('INSERT INTO x VALUES ($1)', ['v'], notQueryable))).toBe(true);
+    // An ordinary failed statement stays a processing error.
+    const syntax = Object.assign(new Error('syntax error at or near "INSER"'), { code: '42601' });
+    expect(isRetryable(new QueryFailedError('INSER', [], syntax))).toBe(false);
+  });
+
   it('does not retry business errors, constraint violations or Nest-wrapped errors', () => {
     expect(isRetryable(Object.assign(new Error('bad card'), { retryable: false }))).toBe(false);
     expect(isRetryable(Object.assign(new Error('dup'), { code: '23505' }))).toBe(false);

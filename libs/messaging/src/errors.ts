@@ -3,16 +3,25 @@ import { throwError, type Observable } from 'rxjs';
 
 const PG_RETRYABLE_CODES = new Set(['57P01', '57P02', '57P03', '53300', '40001', '40P01']);
 const NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+/**
+ * When Postgres cuts a connection while a transaction holds it, TypeORM releases the query runner on the
+ * client's 'error' event, so the NEXT statement fails with one of these instead of a connection error.
+ * The fault suite saw commands fail for good with them (an apply whose card the provider had made).
+ */
+const RELEASED_RUNNER_ERRORS = new Set(['QueryRunnerAlreadyReleasedError', 'QueryRunnerProviderAlreadyReleasedError']);
+const CONNECTION_LOST =
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly/i;
 
 /** True for errors worth another attempt: `retryable === true` (keysecure errors) or a Postgres connection fault. */
 export function isRetryable(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
-  const e = error as { retryable?: unknown; code?: unknown; driverError?: unknown; message?: unknown };
+  const e = error as { retryable?: unknown; code?: unknown; driverError?: unknown; message?: unknown; name?: unknown };
   if (e.retryable === true) return true;
+  if (typeof e.name === 'string' && RELEASED_RUNNER_ERRORS.has(e.name)) return true;
   const code = typeof e.code === 'string' ? e.code : undefined;
   if (code && (NET_CODES.has(code) || PG_RETRYABLE_CODES.has(code) || code.startsWith('08'))) return true;
   if (e.driverError && e.driverError !== error) return isRetryable(e.driverError);
-  return typeof e.message === 'string' && /Connection terminated|connection timeout|timeout exceeded when trying to connect/i.test(e.message);
+  return typeof e.message === 'string' && CONNECTION_LOST.test(e.message);
 }
 
 export function isUniqueViolation(error: unknown): boolean {
