@@ -12,16 +12,17 @@ import {
   freePort,
   queryDatabase,
   spawnService,
-  startService,
   waitFor,
   type ServiceProcess,
 } from '../../../test/support';
+import { StackRig } from './stack-rig';
 import { call } from './support/http';
-import { TopicTap, type TappedRecord } from './support/topic-tap';
+import type { TappedRecord } from './support/topic-tap';
 
 // The gateway's callback endpoint against real Kafka and Postgres: what is refused, what is
 // deduplicated, and exactly what reaches keysecure.callbacks.v1.
-const run = randomUUID().slice(0, 8);
+const stack = new StackRig('callbacks');
+const { run, tap } = stack;
 const cardNo = `KSGWCB${run}`;
 
 interface Callback {
@@ -64,7 +65,6 @@ function signedHeaders(
 
 describe('gateway POST /callbacks/keysecure', () => {
   let gateway: ServiceProcess;
-  const tap = new TopicTap();
   const post = (rawBody: string, headers: Record<string, string>) =>
     call(gateway.baseUrl, 'POST', '/callbacks/keysecure', { rawBody, headers });
   const publishedWithId = (id: string) => (r: TappedRecord) =>
@@ -81,20 +81,14 @@ describe('gateway POST /callbacks/keysecure', () => {
   }
 
   beforeAll(async () => {
-    await tap.start([TOPICS.keysecureCallbacks]);
-    gateway = await startService('gateway', {
-      env: {
-        KEYSECURE_API_KEY: SANDBOX_DEFAULT_API_KEY,
-        KEYSECURE_API_SECRET: SANDBOX_DEFAULT_API_SECRET,
-        GATEWAY_READ_MODEL_GROUP: `gateway-test-callbacks-${run}`,
-      },
+    await stack.setUp([TOPICS.keysecureCallbacks]);
+    gateway = await stack.start('gateway', {
+      KEYSECURE_API_KEY: SANDBOX_DEFAULT_API_KEY,
+      KEYSECURE_API_SECRET: SANDBOX_DEFAULT_API_SECRET,
     });
   });
 
-  afterAll(async () => {
-    await gateway?.stop('SIGKILL');
-    await tap.stop();
-  });
+  afterAll(() => stack.tearDown('SIGKILL'));
 
   it('publishes a verified callback once, keyed by card_no, with the body as received', async () => {
     const body = cardUpdate();

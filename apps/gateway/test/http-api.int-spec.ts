@@ -7,12 +7,14 @@ import {
   type EventData,
   type EventType,
 } from '@issuing-bridge/contracts';
-import { queryDatabase, startService, waitFor, type ServiceProcess } from '../../../test/support';
+import { queryDatabase, waitFor, type ServiceProcess } from '../../../test/support';
+import { StackRig } from './stack-rig';
 import { call, type JsonResponse } from './support/http';
-import { publishRaw, TopicTap, type TappedRecord } from './support/topic-tap';
+import { publishRaw, type TappedRecord } from './support/topic-tap';
 
 // The HTTP API over a spawned gateway (main.ts as deployed) against real Kafka and Postgres.
-const run = randomUUID().slice(0, 8);
+const stack = new StackRig('api');
+const { run, tap } = stack;
 const KEYS = {
   erp: 'erp-key-0001-secret',
   crm: 'crm-key-0002-secret', // configured only as its SHA-256
@@ -38,7 +40,6 @@ const virtualCard = (cardUniqueNo: string) => ({
 
 describe('gateway HTTP API', () => {
   let gateway: ServiceProcess;
-  const tap = new TopicTap();
   const api = <T = Record<string, unknown>>(
     method: string,
     path: string,
@@ -49,23 +50,17 @@ describe('gateway HTTP API', () => {
     (r.topic === TOPICS.cardCommands || r.topic === TOPICS.cardholderCommands) && r.json.id === id;
 
   beforeAll(async () => {
-    await tap.start([TOPICS.cardCommands, TOPICS.cardholderCommands]);
+    await stack.setUp([TOPICS.cardCommands, TOPICS.cardholderCommands]);
     const crmDigest = createHash('sha256').update(KEYS.crm).digest('hex');
-    gateway = await startService('gateway', {
-      env: {
-        LOG_LEVEL: 'debug',
-        GATEWAY_API_KEYS: `erp:${KEYS.erp},crm:sha256:${crmDigest},old:${KEYS.old},burst:${KEYS.burst}`,
-        GATEWAY_DISABLED_API_CLIENTS: 'old',
-        GATEWAY_RATE_LIMIT: String(RATE_LIMIT),
-        GATEWAY_READ_MODEL_GROUP: `gateway-test-api-${run}`,
-      },
+    gateway = await stack.start('gateway', {
+      LOG_LEVEL: 'debug',
+      GATEWAY_API_KEYS: `erp:${KEYS.erp},crm:sha256:${crmDigest},old:${KEYS.old},burst:${KEYS.burst}`,
+      GATEWAY_DISABLED_API_CLIENTS: 'old',
+      GATEWAY_RATE_LIMIT: String(RATE_LIMIT),
     });
   });
 
-  afterAll(async () => {
-    await gateway?.stop('SIGKILL');
-    await tap.stop();
-  });
+  afterAll(() => stack.tearDown('SIGKILL'));
 
   describe('authentication', () => {
     it('answers 401 without a key or with a wrong one, 403 for a disabled key, and accepts Bearer, X-Api-Key and hashed keys', async () => {

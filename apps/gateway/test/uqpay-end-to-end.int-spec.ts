@@ -1,40 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
 import { COMMAND_TYPES, EVENT_TYPES, TOPICS } from '@issuing-bridge/contracts';
 import { startUqpaySandbox, type RunningUqpaySandbox } from '../../uqpay-sandbox/src/sandbox';
-import {
-  ensureDatabase,
-  queryDatabase,
-  startService,
-  TEST_DATABASE_URL,
-  waitFor,
-  type ServiceProcess,
-} from '../../../test/support';
-import { call } from './support/http';
-import { TopicTap, type TappedRecord } from './support/topic-tap';
+import type { ServiceProcess } from '../../../test/support';
+import { StackRig } from './stack-rig';
+import type { TappedRecord } from './support/topic-tap';
 
 // UQPAY end to end over HTTP: gateway + card-svc (child processes) + the UQPAY sandbox (in process)
 // whose webhooks go to the gateway's POST /callbacks/uqpay. Topics and database of this run only.
-const run = randomUUID().slice(0, 8);
-const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-const topic = (name: string) => `e2e-uq-${run}.${name}`;
-const T = {
-  cardCommands: topic(TOPICS.cardCommands),
-  cardEvents: topic(TOPICS.cardEvents),
-  cardDlq: topic(TOPICS.cardCommandsDlq),
-  keysecureCallbacks: topic(TOPICS.keysecureCallbacks),
-  uqpayCallbacks: topic(TOPICS.uqpayCallbacks),
-};
-const API_KEY = 'e2e-uqpay-key-0001';
-const auth = { authorization: `Bearer ${API_KEY}` };
+const stack = new StackRig('e2e_uq', { isolate: ['gateway', 'card-svc'], ownDatabase: true });
+const { run, tap, services, api, until, get } = stack;
 // A PIN no id, offset or timestamp of this run is likely to contain, so a hit in the scans is a leak.
 const PIN = '739184';
-const DATABASE_NAME = `ib_e2e_uq_${run}`;
-const databaseUrl = (() => {
-  const url = new URL(TEST_DATABASE_URL);
-  url.pathname = `/${DATABASE_NAME}`;
-  return url.toString();
-})();
 
 interface AdminCard {
   card_id: string;
@@ -44,40 +19,9 @@ interface AdminCard {
 }
 
 describe('UQPAY end to end over HTTP: admin-created physical card → activation → Activated, webhook deduplicated', () => {
-  const admin = new Kafka({
-    brokers,
-    clientId: 'gateway-e2e-uqpay',
-    logLevel: logLevel.NOTHING,
-  }).admin();
-  const tap = new TopicTap(brokers);
   let uqpay: RunningUqpaySandbox | undefined;
-  const services: ServiceProcess[] = [];
   let gateway: ServiceProcess;
   let cardSvc: ServiceProcess;
-
-  const api = (method: string, path: string, body?: unknown) =>
-    call(gateway.baseUrl, method, path, { headers: auth, body });
-  // On a timeout, the last non-info lines of each service say which hop stopped.
-  const until = <R>(description: string, probe: () => Promise<R | undefined>) =>
-    waitFor(probe, { timeoutMs: 60_000, intervalMs: 300, description }).catch((error: Error) => {
-      const tails = services
-        .map(
-          (s) =>
-            `--- ${s.app}\n${(s.output().stdout + s.output().stderr)
-              .split('\n')
-              .filter((l) => !l.includes('"level":30'))
-              .slice(-15)
-              .join('\n')}`,
-        )
-        .join('\n');
-      const seen = tap.records.map((r) => `${r.topic} ${String(r.json.type)}`).join('\n');
-      throw new Error(`${error.message}\n--- records\n${seen}\n${tails}`);
-    });
-  const get = (path: string, field: string, value: string) =>
-    until(`${path} ${field}=${value}`, async () => {
-      const r = await api('GET', path);
-      return r.status === 200 && r.body[field] === value ? r.body : undefined;
-    });
   /** card-svc's `card_callbacks_total{outcome}` (its own process: only this file's webhooks count). */
   async function callbackOutcomes(): Promise<Record<string, number>> {
     const text = await (await fetch(`${cardSvc.baseUrl}/metrics`)).text();
@@ -90,64 +34,32 @@ describe('UQPAY end to end over HTTP: admin-created physical card → activation
   }
 
   beforeAll(async () => {
-    await ensureDatabase(databaseUrl);
-    await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: Object.values(T).map((name) => ({
-        topic: name,
-        numPartitions: 3,
-        replicationFactor: 1,
-      })),
+    await stack.setUp([
+      TOPICS.cardCommands,
+      TOPICS.cardEvents,
+      TOPICS.cardCommandsDlq,
+      TOPICS.keysecureCallbacks,
+      TOPICS.uqpayCallbacks,
+    ]);
+    gateway = await stack.start('gateway', { LOG_LEVEL: 'debug' });
+    uqpay = stack.own(
+      await startUqpaySandbox({
+        port: 0,
+        webhookUrl: `${gateway.baseUrl}/callbacks/uqpay`,
+        webhookRetryBaseMs: 200,
+        webhookRetryMaxMs: 1_000,
+        webhookTimeoutMs: 1_000,
+      }),
+    );
+    cardSvc = await stack.start('card-svc', {
+      LOG_LEVEL: 'debug',
+      UQPAY_BASE_URL: uqpay.apiBaseUrl,
+      CARD_ISSUANCE_POLL_INTERVAL_MS: '0',
+      CARD_RECONCILE_INTERVAL_MS: '0',
     });
-    await tap.start(Object.values(T));
-    const common = { DATABASE_URL: databaseUrl, LOG_LEVEL: 'debug' };
-    gateway = await startService('gateway', {
-      env: {
-        ...common,
-        GATEWAY_API_KEYS: `e2e:${API_KEY}`,
-        GATEWAY_READ_MODEL_GROUP: `e2e-uq-${run}-gateway`,
-        GATEWAY_CARD_COMMANDS_TOPIC: T.cardCommands,
-        GATEWAY_CARD_EVENTS_TOPIC: T.cardEvents,
-        GATEWAY_KEYSECURE_CALLBACKS_TOPIC: T.keysecureCallbacks,
-        GATEWAY_UQPAY_CALLBACKS_TOPIC: T.uqpayCallbacks,
-      },
-    });
-    services.push(gateway);
-    uqpay = await startUqpaySandbox({
-      port: 0,
-      webhookUrl: `${gateway.baseUrl}/callbacks/uqpay`,
-      webhookRetryBaseMs: 200,
-      webhookRetryMaxMs: 1_000,
-      webhookTimeoutMs: 1_000,
-    });
-    cardSvc = await startService('card-svc', {
-      env: {
-        ...common,
-        UQPAY_BASE_URL: uqpay.apiBaseUrl,
-        CARD_COMMAND_GROUP_ID: `e2e-uq-${run}-card-svc`,
-        CARD_CALLBACK_GROUP_ID: `e2e-uq-${run}-card-svc.callbacks`,
-        CARD_COMMANDS_TOPIC: T.cardCommands,
-        CARD_EVENTS_TOPIC: T.cardEvents,
-        CARD_COMMANDS_DLQ_TOPIC: T.cardDlq,
-        KEYSECURE_CALLBACKS_TOPIC: T.keysecureCallbacks,
-        UQPAY_CALLBACKS_TOPIC: T.uqpayCallbacks,
-        CARD_ISSUANCE_POLL_INTERVAL_MS: '0',
-        CARD_RECONCILE_INTERVAL_MS: '0',
-      },
-    });
-    services.push(cardSvc);
   }, 180_000);
 
-  afterAll(async () => {
-    for (const s of services) s.child.kill('SIGCONT'); // in case a test failed while the gateway was paused
-    await Promise.all(services.map((s) => s.stop('SIGTERM', 15_000)));
-    await uqpay?.close();
-    await tap.stop();
-    await admin.deleteTopics({ topics: Object.values(T) }).catch(() => undefined);
-    await admin.disconnect();
-    await queryDatabase(`DROP DATABASE IF EXISTS "${DATABASE_NAME}" WITH (FORCE)`);
-  }, 60_000);
+  afterAll(() => stack.tearDown(), 60_000);
 
   it('activates over HTTP, publishes card.activated + card.status_changed once, and the activation webhook changes nothing', async () => {
     // 1. A physical card created at UQPAY (as UQPAY's own dashboard would): PENDING, with its activation code.
@@ -175,7 +87,7 @@ describe('UQPAY end to end over HTTP: admin-created physical card → activation
     // gateway is paused once the command is on the topic: the sandbox's delivery waits (then retries
     // with the same event_id) until card-svc has committed the activation.
     const [command] = await tap.waitForRecords(
-      (r) => r.topic === T.cardCommands && r.json.id === commandId,
+      (r) => r.topic === stack.topic(TOPICS.cardCommands) && r.json.id === commandId,
     );
     expect(gateway.child.kill('SIGSTOP')).toBe(true);
     try {
@@ -191,7 +103,7 @@ describe('UQPAY end to end over HTTP: admin-created physical card → activation
       expect(command!.json.data).not.toHaveProperty('pin');
       await tap.waitForRecords(
         (r) =>
-          r.topic === T.cardEvents &&
+          r.topic === stack.topic(TOPICS.cardEvents) &&
           r.json.causationid === commandId &&
           r.json.type === EVENT_TYPES.cardActivated,
         1,
@@ -227,7 +139,7 @@ describe('UQPAY end to end over HTTP: admin-created physical card → activation
       ),
     );
     const relayed = (r: TappedRecord) =>
-      r.topic === T.uqpayCallbacks &&
+      r.topic === stack.topic(TOPICS.uqpayCallbacks) &&
       (r.json.data as { event_id?: string } | undefined)?.event_id === webhook.event_id;
     await tap.waitForRecords(relayed);
     await until(
@@ -241,7 +153,7 @@ describe('UQPAY end to end over HTTP: admin-created physical card → activation
     const ofCard = (type: string) =>
       tap.matching(
         (r) =>
-          r.topic === T.cardEvents &&
+          r.topic === stack.topic(TOPICS.cardEvents) &&
           r.json.type === type &&
           (r.json.data as { card_unique_no?: string }).card_unique_no === cardUniqueNo,
       );
@@ -257,7 +169,7 @@ describe('UQPAY end to end over HTTP: admin-created physical card → activation
       [null, 'ToActivate', 'command', commandId],
       ['ToActivate', 'Activated', 'command', commandId],
     ]);
-    expect(tap.matching((r) => r.topic === T.cardDlq)).toEqual([]);
+    expect(tap.matching((r) => r.topic === stack.topic(TOPICS.cardCommandsDlq))).toEqual([]);
 
     // 6. The plaintext PIN is in no Kafka record (value, key or header) and no log line of either service.
     // command, card.activated, two card.status_changed, the relayed webhook: everything scanned below.

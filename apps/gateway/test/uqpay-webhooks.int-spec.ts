@@ -1,18 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
-import { EVENT_TYPES } from '@issuing-bridge/contracts';
+import { EVENT_TYPES, TOPICS } from '@issuing-bridge/contracts';
 import { signUqpayWebhook } from '@issuing-bridge/uqpay';
-import { startService, type ServiceProcess } from '../../../test/support';
+import { StackRig } from './stack-rig';
 import { call } from './support/http';
-import { TopicTap, type TappedRecord } from './support/topic-tap';
+import type { TappedRecord } from './support/topic-tap';
 
 // POST /callbacks/uqpay against real Kafka and Postgres: forged, stale, altered and replayed
 // webhooks, counted on the (isolated) topic.
-const run = randomUUID().slice(0, 8);
-const topic = `it.gateway.${run}.uqpay-callbacks`;
+const stack = new StackRig('uqpay_webhooks', { isolate: ['gateway'] });
+const { tap } = stack;
 const SECRET = 'uqpay_sandbox_webhook_secret';
-const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-const kafka = new Kafka({ clientId: `it-gateway-uqpay-${run}`, brokers, logLevel: logLevel.NOTHING });
 
 function activation(eventId: string = randomUUID(), cardId: string = randomUUID()) {
   return {
@@ -31,10 +28,8 @@ function signed(raw: string, timestamp = Date.now(), secret = SECRET): Record<st
 }
 
 describe('gateway POST /callbacks/uqpay (Must show 3)', () => {
-  let gateway: ServiceProcess;
-  const tap = new TopicTap();
-  const post = (raw: string, headers: Record<string, string>) => call(gateway.baseUrl, 'POST', '/callbacks/uqpay', { rawBody: raw, headers });
-  const withEvent = (id: string) => (r: TappedRecord) => r.topic === topic && (r.json.data as { event_id?: string } | undefined)?.event_id === id;
+  const post = (raw: string, headers: Record<string, string>) => call(stack.gateway.baseUrl, 'POST', '/callbacks/uqpay', { rawBody: raw, headers });
+  const withEvent = (id: string) => (r: TappedRecord) => r.topic === stack.topic(TOPICS.uqpayCallbacks) && (r.json.data as { event_id?: string } | undefined)?.event_id === id;
   const onTopic = (id: string) => tap.matching(withEvent(id)).length;
 
   /** A valid webhook for the same card, sent after the others: once it is on the topic, anything earlier would be too. */
@@ -46,24 +41,11 @@ describe('gateway POST /callbacks/uqpay (Must show 3)', () => {
   }
 
   beforeAll(async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1 }] });
-    await admin.disconnect();
-    await tap.start([topic]);
-    gateway = await startService('gateway', {
-      env: { GATEWAY_UQPAY_CALLBACKS_TOPIC: topic, GATEWAY_READ_MODEL_GROUP: `gateway-test-uqpay-${run}` },
-    });
+    await stack.setUp([TOPICS.uqpayCallbacks]);
+    await stack.start('gateway');
   }, 120_000);
 
-  afterAll(async () => {
-    await gateway?.stop('SIGKILL');
-    await tap.stop();
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
-  });
+  afterAll(() => stack.tearDown('SIGKILL'));
 
   it('publishes a verified webhook once, keyed by card_id, after the broker acknowledged', async () => {
     const body = activation();
