@@ -32,6 +32,15 @@ describe('fault suite verdict', () => {
     ]);
   });
 
+  it('fails on a command that failed with processing_error (our own fault), not on provider_unavailable', () => {
+    const failed = (id: string, cmd: string, code: string) =>
+      rec('card.events.v1', { id, type: 'card.status.update_failed.v1', causationid: cmd, data: { code, msg: 'm' } });
+    expect(failing(evidence({ sent, records: [failed('e1', 'c1', 'provider_unavailable'), result('e2', 'c2')] }))).toEqual([]);
+    expect(failing(evidence({ sent, records: [failed('e1', 'c1', 'processing_error'), result('e2', 'c2')] }))).toEqual([
+      'commands failed by our own fault (processing_error)',
+    ]);
+  });
+
   it('counts a DLQ copy as the end of a command', () => {
     const dlq = rec('card.commands.v1.dlq', { id: 'c2', type: 'card.status.update.v1' });
     expect(failing(evidence({ sent, records: [result('e1', 'c1'), dlq] }))).toEqual([]);

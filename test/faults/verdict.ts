@@ -99,6 +99,21 @@ export function judge(e: Evidence): VerdictLine[] {
     line('commands with exactly one terminal event or a DLQ copy', exactlyOne, `= ${sent.length}`, exactlyOne === sent.length, missing),
   );
   lines.push(line('commands with two or more terminal events', doubled.length, '0', doubled.length === 0, doubled));
+  // A failure must be the provider's answer (or its absence until the deadline), never our own
+  // Postgres or Kafka fault: those are transient and must be retried. `processing_error` is what the
+  // engine says when it gave up on an error it did not retry.
+  const failuresByCode = new Map<string, string[]>();
+  for (const s of sent) {
+    for (const r of results.get(s.id)?.values() ?? []) {
+      const code = r.json.data?.code;
+      if (code !== 'processing_error' && code !== 'provider_unavailable') continue;
+      failuresByCode.set(code, [...(failuresByCode.get(code) ?? []), `${s.type} ${s.key} ${s.id}: ${r.json.type}`]);
+    }
+  }
+  const ownFaults = failuresByCode.get('processing_error') ?? [];
+  lines.push(line('commands failed by our own fault (processing_error)', ownFaults.length, '0', ownFaults.length === 0, ownFaults));
+  const unavailable = failuresByCode.get('provider_unavailable') ?? [];
+  lines.push(line('commands failed with provider_unavailable (retry deadline)', unavailable.length, 'info', true, unavailable));
   lines.push(
     line('HTTP replays (same Idempotency-Key) given another command id', e.httpReplayMismatches, '0', e.httpReplayMismatches === 0),
   );
