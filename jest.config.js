@@ -5,8 +5,8 @@ const swcConfig = JSON.parse(fs.readFileSync(`${__dirname}/.swcrc`, 'utf8'));
 delete swcConfig.$schema;
 
 const moduleNameMapper = {
-  '^@issuing-bridge/(contracts|keysecure|messaging|platform|provider-sandbox|uqpay)$': '<rootDir>/libs/$1/src',
-  '^@issuing-bridge/(contracts|keysecure|messaging|platform|provider-sandbox|uqpay)/(.*)$': '<rootDir>/libs/$1/src/$2',
+  '^@issuing-bridge/(contracts|keysecure|messaging|platform|provider-client-config|provider-sandbox|uqpay)$': '<rootDir>/libs/$1/src',
+  '^@issuing-bridge/(contracts|keysecure|messaging|platform|provider-client-config|provider-sandbox|uqpay)/(.*)$': '<rootDir>/libs/$1/src/$2',
 };
 const common = {
   rootDir: __dirname,

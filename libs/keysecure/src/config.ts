@@ -1,3 +1,8 @@
+import {
+  checkEndpoint,
+  resolveRetrySettings,
+  type ProviderRetrySettings,
+} from '@issuing-bridge/provider-client-config';
 import { AesKeyDerivation, KeySecureCipher, rawUtf8AesKey } from './crypto';
 import { KeySecureConfigError } from './errors';
 import { classifyKeySecureCode, KeySecureCodeClassifier } from './retry-policy';
@@ -22,7 +27,11 @@ export interface KeySecureLogger {
   warn(obj: object, msg: string): void;
 }
 
-export interface KeySecureConfig {
+/**
+ * With the retry settings every provider client has (ProviderRetrySettings; defaults: requestTimeoutMs 10 000,
+ * retryDeadlineMs 30 000, maxAttempts 5, backoffStartMs 200, backoffMaxMs 5 000).
+ */
+export interface KeySecureConfig extends ProviderRetrySettings {
   /** e.g. http://127.0.0.1:4010 or https://sandbox-openplatform.keysecure.io; `/open-api/v1` is added by the client. */
   baseUrl: string;
   apiKey: string;
@@ -31,16 +40,6 @@ export interface KeySecureConfig {
   /** Timezone header on list calls. Default 'UTC+8' (the provider's default). */
   timezone?: string;
   language?: KeySecureLanguage;
-  /** Timeout of one HTTP attempt, ms. Default 10 000. */
-  requestTimeoutMs?: number;
-  /** Overall deadline of one operation including retries and backoff, ms. Default 30 000. */
-  retryDeadlineMs?: number;
-  /** Maximum backoff attempts per operation. Default 5. */
-  maxAttempts?: number;
-  /** First backoff delay (before full jitter), ms. Default 200. */
-  backoffStartMs?: number;
-  /** Cap of one backoff delay, ms. Default 5 000. */
-  backoffMaxMs?: number;
   /** Refresh the token this long before `expired_time`, ms. Default 60 000. */
   tokenRefreshMarginMs?: number;
   /** Max keep-alive connections to the provider. Default 64, the services' in-flight limit: fewer caps throughput at one provider round trip per connection. */
@@ -65,46 +64,22 @@ export type ResolvedKeySecureConfig = Required<
 /** Default assumption: `expired_time` is an absolute Unix-ms expiry, as the docs say. */
 export const absoluteExpiredTime = (data: TokenData): number => data.expired_time;
 
-function positive(value: number | undefined, field: string, fallback: number): number {
-  const v = value ?? fallback;
-  if (!Number.isFinite(v) || v <= 0)
-    throw new KeySecureConfigError(field, 'must be a positive number');
-  return v;
-}
+const fail = (field: string, rule: string) => new KeySecureConfigError(field, rule);
 
 /** Validates and fills defaults. Throws KeySecureConfigError naming the setting (never its value for secrets). */
 export function resolveKeySecureConfig(config: KeySecureConfig): ResolvedKeySecureConfig {
-  let url: URL;
-  try {
-    url = new URL(config.baseUrl);
-  } catch {
-    throw new KeySecureConfigError('baseUrl', 'must be an absolute http(s) URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new KeySecureConfigError('baseUrl', 'must be an absolute http(s) URL');
-  }
-  if (typeof config.apiKey !== 'string' || config.apiKey.trim() === '') {
-    throw new KeySecureConfigError('apiKey', 'is required');
-  }
+  const baseUrl = checkEndpoint(config.baseUrl, { apiKey: config.apiKey }, fail);
   const aesKeyDerivation = config.aesKeyDerivation ?? rawUtf8AesKey;
   // Fails fast on a secret that cannot be an AES key.
   new KeySecureCipher(config.apiSecret, aesKeyDerivation);
-  const maxAttempts = positive(config.maxAttempts, 'maxAttempts', 5);
-  if (!Number.isInteger(maxAttempts))
-    throw new KeySecureConfigError('maxAttempts', 'must be an integer');
   return {
-    baseUrl: config.baseUrl.replace(/\/+$/, ''),
+    baseUrl,
     apiKey: config.apiKey,
     apiSecret: config.apiSecret,
     timezone: config.timezone ?? 'UTC+8',
     language: config.language,
-    requestTimeoutMs: positive(config.requestTimeoutMs, 'requestTimeoutMs', 10_000),
-    retryDeadlineMs: positive(config.retryDeadlineMs, 'retryDeadlineMs', 30_000),
-    maxAttempts,
-    backoffStartMs: positive(config.backoffStartMs, 'backoffStartMs', 200),
-    backoffMaxMs: positive(config.backoffMaxMs, 'backoffMaxMs', 5_000),
+    ...resolveRetrySettings(config, 64, fail),
     tokenRefreshMarginMs: config.tokenRefreshMarginMs ?? 60_000,
-    connections: positive(config.connections, 'connections', 64),
     now: config.now ?? Date.now,
     aesKeyDerivation,
     classifyCode: config.classifyCode ?? classifyKeySecureCode,

@@ -1,3 +1,8 @@
+import {
+  checkEndpoint,
+  resolveRetrySettings,
+  type ProviderRetrySettings,
+} from '@issuing-bridge/provider-client-config';
 import { UqpayConfigError } from './errors';
 
 /** One HTTP attempt, reported to `onCall` (metrics) after it finished. */
@@ -20,23 +25,17 @@ export interface UqpayLogger {
   warn(obj: object, msg: string): void;
 }
 
-export interface UqpayConfig {
+/**
+ * With the retry settings every provider client has (ProviderRetrySettings; defaults: requestTimeoutMs 10 000,
+ * retryDeadlineMs 30 000, maxAttempts 5, backoffStartMs 200, backoffMaxMs 5 000).
+ */
+export interface UqpayConfig extends ProviderRetrySettings {
   /** Base including `/api`: https://api-sandbox.uqpaytech.com/api, or http://127.0.0.1:4020/api (sandbox). */
   baseUrl: string;
   /** x-client-id of the token request. */
   clientId: string;
   /** x-api-key of the token request. Never logged. */
   apiKey: string;
-  /** Timeout of one HTTP attempt, ms. Default 10 000. */
-  requestTimeoutMs?: number;
-  /** Overall deadline of one operation including retries and backoff, ms. Default 30 000. */
-  retryDeadlineMs?: number;
-  /** Maximum attempts per operation (backoff loop). Default 5. */
-  maxAttempts?: number;
-  /** First backoff delay (before full jitter), ms. Default 200. */
-  backoffStartMs?: number;
-  /** Cap of one backoff delay, ms. Default 5 000. */
-  backoffMaxMs?: number;
   /** Refresh the token this long before `expired_at`, ms. Default 60 000. */
   tokenRefreshMarginMs?: number;
   /** Max keep-alive connections. Default 16. */
@@ -50,45 +49,18 @@ export interface UqpayConfig {
 export type ResolvedUqpayConfig = Required<Omit<UqpayConfig, 'onCall' | 'logger'>> &
   Pick<UqpayConfig, 'onCall' | 'logger'>;
 
-function positive(value: number | undefined, field: string, fallback: number): number {
-  const v = value ?? fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-    throw new UqpayConfigError(field, 'must be a positive number');
-  }
-  return v;
-}
+const fail = (field: string, rule: string) => new UqpayConfigError(field, rule);
 
 /** Validates and fills defaults. Throws UqpayConfigError naming the setting (never a secret's value). */
 export function resolveUqpayConfig(config: UqpayConfig): ResolvedUqpayConfig {
-  let url: URL;
-  try {
-    url = new URL(config.baseUrl);
-  } catch {
-    throw new UqpayConfigError('baseUrl', 'must be an absolute http(s) URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UqpayConfigError('baseUrl', 'must be an absolute http(s) URL');
-  }
-  if (typeof config.clientId !== 'string' || config.clientId.trim() === '') {
-    throw new UqpayConfigError('clientId', 'is required');
-  }
-  if (typeof config.apiKey !== 'string' || config.apiKey.trim() === '') {
-    throw new UqpayConfigError('apiKey', 'is required');
-  }
-  const maxAttempts = positive(config.maxAttempts, 'maxAttempts', 5);
-  if (!Number.isInteger(maxAttempts))
-    throw new UqpayConfigError('maxAttempts', 'must be an integer');
+  const credentials = { clientId: config.clientId, apiKey: config.apiKey };
+  const baseUrl = checkEndpoint(config.baseUrl, credentials, fail);
   return {
-    baseUrl: config.baseUrl.replace(/\/+$/, ''),
+    baseUrl,
     clientId: config.clientId,
     apiKey: config.apiKey,
-    requestTimeoutMs: positive(config.requestTimeoutMs, 'requestTimeoutMs', 10_000),
-    retryDeadlineMs: positive(config.retryDeadlineMs, 'retryDeadlineMs', 30_000),
-    maxAttempts,
-    backoffStartMs: positive(config.backoffStartMs, 'backoffStartMs', 200),
-    backoffMaxMs: positive(config.backoffMaxMs, 'backoffMaxMs', 5_000),
+    ...resolveRetrySettings(config, 16, fail),
     tokenRefreshMarginMs: config.tokenRefreshMarginMs ?? 60_000,
-    connections: positive(config.connections, 'connections', 16),
     now: config.now ?? Date.now,
     onCall: config.onCall,
     logger: config.logger,
