@@ -223,6 +223,27 @@ it('reports metrics for handled commands', async () => {
   expect(text).toContain('messaging_command_handling_seconds_bucket');
 });
 
+it('retries a command whose transaction lost its Postgres connection instead of failing it', async () => {
+  probe.terminate = async (pid) => {
+    await rig.ds.query('SELECT pg_terminate_backend($1)', [pid]);
+  };
+  const key = `cut-${suffix}`;
+  const c = command('test.guarded.v1', key, { key, seq: 1 });
+  probe.cutConnectionIds.add(c.id);
+  await send(rig.producer, topics.commands, key, c);
+  await until(() => eventsFor([c.id]).length >= 1, 30_000, 'a result for the command');
+  await until(async () => (await rig.ds.query(`SELECT 1 FROM "${schema}".messaging_inbox WHERE command_id = $1`, [c.id])).length === 1, 10_000, 'the inbox row');
+
+  // The first attempt's error was a lost connection; the second attempt did the work.
+  expect(probe.cutConnectionIds.has(c.id)).toBe(false);
+  expect(probe.completeErrors.has(c.id)).toBe(true);
+  expect(eventsFor([c.id]).map((e) => (e.value as { type: string }).type)).toEqual(['test.worked.v1']);
+  expect(dlqFor(c.id)).toEqual([]);
+  expect(probe.calls.filter((call) => call.id === c.id)).toHaveLength(1);
+  const rows = await rig.ds.query(`SELECT seq FROM "${schema}".test_state WHERE key = $1`, [key]);
+  expect(rows).toEqual([{ seq: 1 }]);
+});
+
 it('graceful shutdown finishes in-flight commands, flushes the outbox and commits everything', async () => {
   const cmds = Array.from({ length: 6 }, (_, i) => command('test.work.v1', `shutdown-${suffix}-${i}`, { key: `shutdown-${suffix}-${i}`, sleepMs: 1_500 }));
   for (const c of cmds) await send(rig.producer, topics.commands, c.data.key as string, c);

@@ -23,6 +23,10 @@ export const probe = {
   brokenIds: new Set<string>(),
   /** Errors thrown by `ctx.complete`, by command id. */
   completeErrors: new Map<string, unknown>(),
+  /** Commands (by id) whose first `complete` has its Postgres connection cut mid-transaction. */
+  cutConnectionIds: new Set<string>(),
+  /** Ends a Postgres backend from another connection (set by the test). */
+  terminate: async (_pid: number): Promise<void> => undefined,
   /** Commands (by id) that wait for their gate to open. */
   gates: new Map<string, { open: () => void; opened: Promise<void> }>(),
   schema: 'public',
@@ -33,6 +37,7 @@ export const probe = {
     this.failingKeys.clear();
     this.brokenIds.clear();
     this.completeErrors.clear();
+    this.cutConnectionIds.clear();
     this.gates.clear();
   },
   gate(id: string) {
@@ -80,6 +85,12 @@ export class TestHandlers {
       if (probe.brokenIds.has(cmd.id)) throw new Error('provider refused (test fault)');
       await ctx
         .complete(async (tx) => {
+          if (probe.cutConnectionIds.delete(cmd.id)) {
+            // As in a Postgres failover: the server ends the connection while the transaction holds it.
+            const [{ pid }] = await tx.query('SELECT pg_backend_pid() AS pid');
+            await probe.terminate(pid);
+            await sleep(300); // let the client see the connection go before its next statement
+          }
           await tx.query(`INSERT INTO "${probe.schema}".test_state (key, seq) VALUES ($1, $2)`, [cmd.data.key, cmd.data.seq ?? 0]);
           return [worked(cmd)];
         })
