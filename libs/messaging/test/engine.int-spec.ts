@@ -244,6 +244,28 @@ it('retries a command whose transaction lost its Postgres connection instead of 
   expect(rows).toEqual([{ seq: 1 }]);
 });
 
+it('records the inbox row and the result events atomically: no inbox row while the outbox write fails', async () => {
+  const key = `atomic-${suffix}`;
+  // Refuses outbox rows of this key with a retryable error (serialization failure), as a failover would.
+  await rig.ds.query(`CREATE FUNCTION "${schema}".refuse_${suffix}() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN IF NEW.key = '${key}' THEN RAISE EXCEPTION 'outbox write refused (test)' USING ERRCODE = '40001'; END IF; RETURN NEW; END $$`);
+  await rig.ds.query(`CREATE TRIGGER refuse BEFORE INSERT ON "${schema}".messaging_outbox FOR EACH ROW EXECUTE FUNCTION "${schema}".refuse_${suffix}()`);
+  const inboxRows = async (id: string) => rig.ds.query(`SELECT outcome FROM "${schema}".messaging_inbox WHERE command_id = $1`, [id]);
+  const c = command('test.guarded.v1', key, { key, seq: 7 });
+  try {
+    await send(rig.producer, topics.commands, key, c);
+    await until(() => probe.completeErrors.has(c.id), 30_000, 'a refused outbox write');
+    // The handler's state and the inbox row went down with the outbox rows.
+    expect(await inboxRows(c.id)).toEqual([]);
+    expect(await rig.ds.query(`SELECT 1 FROM "${schema}".test_state WHERE key = $1`, [key])).toEqual([]);
+  } finally {
+    await rig.ds.query(`DROP TRIGGER refuse ON "${schema}".messaging_outbox`);
+  }
+  await until(() => eventsFor([c.id]).length >= 1, 30_000, 'the result once the outbox accepts it');
+  expect(eventsFor([c.id]).map((e) => (e.value as { type: string }).type)).toEqual(['test.worked.v1']);
+  expect(await inboxRows(c.id)).toEqual([{ outcome: 'handled' }]);
+});
+
 it('graceful shutdown finishes in-flight commands, flushes the outbox and commits everything', async () => {
   const cmds = Array.from({ length: 6 }, (_, i) => command('test.work.v1', `shutdown-${suffix}-${i}`, { key: `shutdown-${suffix}-${i}`, sleepMs: 1_500 }));
   for (const c of cmds) await send(rig.producer, topics.commands, c.data.key as string, c);
