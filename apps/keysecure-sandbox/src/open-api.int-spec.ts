@@ -269,18 +269,35 @@ describe('KeySecure sandbox: business rules', () => {
 
   describe('cardholders and KYC', () => {
     it('goes Pending → In_progress → Approved', async () => {
-      const res = await api.call('POST', '/cardholder/apply', {
-        cardholder_unique_no: unique('holder'),
-        sumsub_share_token: 'share-ok',
-      });
-      const no = res.data!.cardholder_no as string;
-      const seen = new Set<string>();
-      await waitFor(async () => {
-        const status = (await info(no)).data!.status as string;
-        seen.add(status);
-        return status === 'Approved';
-      });
-      expect([...seen]).toEqual(expect.arrayContaining(['Pending', 'In_progress', 'Approved']));
+      // Every assignment of the record's status is recorded (polling the API could miss a short step
+      // on a loaded machine); a slower sandbox leaves time to start recording while it is Pending.
+      const slow = await startKeySecureSandbox({ kycStepDelayMs: 500 });
+      try {
+        const slowApi = new OpenApiCaller(slow.url);
+        await slowApi.login();
+        const res = await slowApi.call('POST', '/cardholder/apply', {
+          cardholder_unique_no: unique('holder'),
+          sumsub_share_token: 'share-ok',
+        });
+        const no = res.data!.cardholder_no as string;
+        const record = slow.state.cardholders.get(no)!;
+        let status = record.status;
+        const seen: string[] = [status];
+        Object.defineProperty(record, 'status', {
+          get: () => status,
+          set: (next: typeof status) => {
+            status = next;
+            seen.push(next);
+          },
+          enumerable: true,
+          configurable: true,
+        });
+        await waitFor(() => (status === 'Approved' ? true : undefined), 10_000);
+        expect(seen).toEqual(['Pending', 'In_progress', 'Approved']);
+        expect((await slowApi.call('GET', `/cardholder/${no}/info`)).data!.status).toBe('Approved');
+      } finally {
+        await slow.close();
+      }
     });
 
     it('ends Rejected with fail_reason when the share token contains "reject"; re-submitting restarts KYC', async () => {
