@@ -142,10 +142,17 @@ export class Observations {
   readonly cardholderNo = new Map<string, string>();
   lastTerminalAt = 0;
   private waiters: (() => void)[] = [];
+  private readonly eventIds = new Set<string>();
 
   accept(r: RecordedMessage): void {
     const type = r.json.type as string | undefined;
     if (!type) return;
+    // The relay is at-least-once: a copy re-published after a crash can arrive after newer events of
+    // its key. Like every consumer, dedupe by event id, or "latest status" would go back in time.
+    if (typeof r.json.id === 'string' && !r.topic.includes('commands')) {
+      if (this.eventIds.has(r.json.id)) return;
+      this.eventIds.add(r.json.id);
+    }
     if (TERMINAL_TYPES.has(type)) {
       const id = (type === EVENT_TYPES.commandRejected ? r.json.data?.command_id : r.json.causationid) ?? `key:${r.key}`;
       const list = this.results.get(id) ?? [];
