@@ -29,5 +29,5 @@ describe('fault suite (CI size)', () => {
     if (code !== 0) process.stdout.write(output.slice(-6000));
     expect(result.passed).toBe(true);
     expect(code).toBe(0);
-  }, 300_000);
+  }, 600_000);
 });
