@@ -4,6 +4,8 @@ import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'ty
 /** Processed command ids. No schema here: each service's DataSource `schema` option places it. */
 @Entity({ name: 'messaging_inbox' })
 @Index('messaging_inbox_one_outcome_per_id', ['commandId'], { unique: true, where: `outcome <> 'conflict'` })
+// What the inbox prune reads (migration: messagingInboxRetentionIndexUp).
+@Index('messaging_inbox_processed_at', ['processedAt'])
 export class InboxEntry {
   @PrimaryColumn({ name: 'command_id', type: 'text' })
   commandId!: string;

@@ -4,14 +4,15 @@ import { DLQ_OF } from '@issuing-bridge/contracts';
 import type { DataSource } from 'typeorm';
 import { CommandProcessor, type CommandOutcome, type RetryPolicy } from './command-processor';
 import { defaultParseCommand, defaultRejectionEventFor } from './contracts-defaults';
-import { requireMessagingEntities } from './entities';
+import { InboxEntry, requireMessagingEntities } from './entities';
 import { errorFields } from './errors';
 import { KafkaJsMessageBus, kafkaBrokersFromEnv } from './kafkajs-bus';
 import { KeyLanes } from './key-lanes';
 import type { BusConsumer, BusMessage, ConsumerLifecycleEvent, ConsumerTimingOptions, MessageBus } from './message-bus';
 import { messagingMetrics } from './metrics';
-import { Outbox, OutboxRelay, type MessagingLogger } from './outbox';
+import { Outbox, OutboxRelay, qualifiedTable, type MessagingLogger } from './outbox';
 import { PartitionOffsets } from './partition-offsets';
+import { RetentionPruner } from './retention';
 import type { CommandHandlerExtras, FailureEventBuilder, ParseCommand, RejectionEventBuilder } from './types';
 
 export interface KafkaCommandTransportOptions {
@@ -50,11 +51,22 @@ export interface KafkaCommandTransportOptions {
   failureEventFor?: FailureEventBuilder;
   /** A relay of your own, or false to run none in this process. Default: one relay on the same bus. */
   outboxRelay?: OutboxRelay | false;
+  /**
+   * Inbox rows processed longer ago than this are deleted (default 30 days, `DEFAULT_INBOX_RETENTION_MS`).
+   * Must be longer than the command topic's Kafka retention (7 days by default): a redelivered or
+   * re-sent command is recognised only while its inbox row exists.
+   */
+  inboxRetentionMs?: number;
+  /** How often this instance prunes the inbox (default 10 minutes, first one interval after start; 0 = never). */
+  inboxPruneIntervalMs?: number;
   /** Read from the beginning when the group has no committed offset (default true). */
   fromBeginning?: boolean;
   /** Default: Nest `Logger` named after the topic; gets structured entries (see `MessagingLogger`). */
   logger?: MessagingLogger;
 }
+
+/** 30 days: well past the command topics' default Kafka retention of 7 days. */
+export const DEFAULT_INBOX_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 
 export const DEFAULT_RETRY: RetryPolicy = { initialDelayMs: 200, maxDelayMs: 5_000, deadlineMs: 60_000 };
 
@@ -65,6 +77,8 @@ export const DEFAULT_RETRY: RetryPolicy = { initialDelayMs: 200, maxDelayMs: 5_0
  */
 export class KafkaCommandTransport extends Server implements CustomTransportStrategy {
   readonly relay?: OutboxRelay;
+  /** Deletes inbox rows (every outcome, `failed` included) older than `inboxRetentionMs`. */
+  readonly inboxPruner: RetentionPruner;
   private readonly bus: MessageBus;
   private readonly lanes = new KeyLanes();
   private readonly partitions = new Map<number, PartitionOffsets>();
@@ -93,6 +107,16 @@ export class KafkaCommandTransport extends Server implements CustomTransportStra
       options.outboxRelay === false
         ? undefined
         : (options.outboxRelay ?? new OutboxRelay({ dataSource: options.dataSource, bus: this.bus, logger: this.log }));
+    this.inboxPruner = new RetentionPruner({
+      dataSource: options.dataSource,
+      table: qualifiedTable(options.dataSource, InboxEntry),
+      key: 'command_id, payload_hash',
+      timeColumn: 'processed_at',
+      retentionMs: options.inboxRetentionMs ?? DEFAULT_INBOX_RETENTION_MS,
+      intervalMs: options.inboxPruneIntervalMs,
+      optionNames: ['inboxRetentionMs', 'inboxPruneIntervalMs'],
+      logger: this.log,
+    });
     const dlqTopic = options.dlqTopic ?? DLQ_OF[options.topic];
     if (!dlqTopic) throw new Error(`dlqTopic: required when topic ${options.topic} has no DLQ_OF entry`);
     const { sessionTimeoutMs, heartbeatIntervalMs } = options.consumer ?? {};
@@ -169,6 +193,7 @@ export class KafkaCommandTransport extends Server implements CustomTransportStra
     await consumer.subscribe([this.options.topic], this.options.fromBeginning ?? true);
     await consumer.run((m) => this.accept(m));
     this.alive = true;
+    this.inboxPruner.start();
   }
 
   /** Takes the message at once; returns a promise (back-pressure) while `maxInFlight` is reached. */
@@ -291,6 +316,7 @@ export class KafkaCommandTransport extends Server implements CustomTransportStra
   async shutdown(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    const inboxPruned = this.inboxPruner.stop();
     this.consumer?.pause(this.options.topic);
     this.maybeResume();
     const grace = this.options.shutdownGraceMs ?? 10_000;
@@ -313,6 +339,7 @@ export class KafkaCommandTransport extends Server implements CustomTransportStra
     this.stopped = true;
     await this.consumer?.disconnect().catch(() => undefined);
     this.alive = false;
+    await inboxPruned;
     await this.relay?.stop();
   }
 }

@@ -4,6 +4,7 @@ import { InboxEntry, OutboxEntry, requireMessagingEntities } from './entities';
 import { errorFields } from './errors';
 import type { BusProducer, MessageBus } from './message-bus';
 import { messagingMetrics } from './metrics';
+import { RetentionPruner } from './retention';
 import type { OutboxMessage } from './types';
 
 /** One structured log line: `msg` plus fields (ids, counts, `err: {name, code, retryable}`), never a payload. */
@@ -120,7 +121,6 @@ export interface OutboxRelayOptions {
 }
 
 export const DEFAULT_OUTBOX_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
-const PRUNE_BATCH = 1_000;
 
 interface ClaimedRow {
   id: string;
@@ -148,8 +148,8 @@ export class OutboxRelay {
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly leaseMs: number;
-  private readonly retentionMs: number;
-  private readonly pruneIntervalMs: number;
+  /** Deletes sent rows past the retention (unsent rows have no `sent_at`, so they never match). */
+  private readonly pruner: RetentionPruner;
   readonly outbox: Outbox;
 
   constructor(private readonly options: OutboxRelayOptions) {
@@ -160,10 +160,15 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? 200;
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.leaseMs = options.leaseMs ?? 30_000;
-    this.retentionMs = options.retentionMs ?? DEFAULT_OUTBOX_RETENTION_MS;
-    this.pruneIntervalMs = options.pruneIntervalMs ?? 10 * 60_000;
-    if (!(this.retentionMs > 0)) throw new Error('retentionMs: must be greater than 0');
-    if (!(this.pruneIntervalMs >= 0)) throw new Error('pruneIntervalMs: must be 0 or more');
+    this.pruner = new RetentionPruner({
+      dataSource: options.dataSource,
+      table: this.table,
+      key: 'id',
+      timeColumn: 'sent_at',
+      retentionMs: options.retentionMs ?? DEFAULT_OUTBOX_RETENTION_MS,
+      intervalMs: options.pruneIntervalMs,
+      logger: options.logger,
+    });
     this.outbox = new Outbox(() => this.wake());
   }
 
@@ -173,6 +178,7 @@ export class OutboxRelay {
     await this.producer.connect();
     this.running = true;
     this.loop = this.run();
+    this.pruner.start();
   }
 
   /** Call after a transaction that added outbox rows committed. */
@@ -191,7 +197,7 @@ export class OutboxRelay {
     if (!this.running) return;
     this.running = false;
     this.wakeUp?.();
-    await this.loop;
+    await Promise.all([this.loop, this.pruner.stop()]);
     await this.flush(flushTimeoutMs).catch((e) => this.options.logger?.warn({ msg: 'outbox flush failed', err: errorFields(e) }));
     await this.producer?.disconnect();
   }
@@ -209,21 +215,8 @@ export class OutboxRelay {
    * Deletes rows sent more than `retentionMs` ago, in batches (unsent rows are never touched).
    * Safe with N relays: each batch skips rows another relay is deleting. Returns the rows deleted.
    */
-  async pruneOnce(): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const result: unknown = await this.options.dataSource.query(
-        `DELETE FROM ${this.table} WHERE id IN (
-           SELECT id FROM ${this.table}
-           WHERE sent_at IS NOT NULL AND sent_at < now() - make_interval(secs => $1::double precision / 1000)
-           ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-        [this.retentionMs, PRUNE_BATCH],
-      );
-      // pg through TypeORM returns [rows, count] for DELETE.
-      const deleted = Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
-      total += deleted;
-      if (deleted < PRUNE_BATCH) return total;
-    }
+  pruneOnce(): Promise<number> {
+    return this.pruner.pruneOnce();
   }
 
   /** One claim → send → mark round; returns the number of rows published. */
@@ -284,8 +277,6 @@ export class OutboxRelay {
 
   private async run(): Promise<void> {
     let lastBacklog = 0;
-    // First prune one interval after start, so N instances starting together do not all prune at once.
-    let lastPrune = Date.now();
     while (this.running) {
       let published = 0;
       try {
@@ -293,11 +284,6 @@ export class OutboxRelay {
         if (Date.now() - lastBacklog > this.pollIntervalMs) {
           lastBacklog = Date.now();
           await this.backlog();
-        }
-        if (this.pruneIntervalMs > 0 && Date.now() - lastPrune >= this.pruneIntervalMs) {
-          lastPrune = Date.now();
-          const pruned = await this.pruneOnce();
-          if (pruned > 0) this.options.logger?.log({ msg: 'outbox rows pruned', pruned, table: this.table });
         }
       } catch (e) {
         this.options.logger?.error({ msg: 'outbox relay round failed', err: errorFields(e) });

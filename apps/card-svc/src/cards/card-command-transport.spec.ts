@@ -37,6 +37,10 @@ describe('card command transport wiring', () => {
     expect(options.logger).toBeUndefined();
   });
 
+  it('hands CARD_INBOX_RETENTION_MS to the inbox pruner', () => {
+    expect(build({ CARD_INBOX_RETENTION_MS: '172800000' }).inboxRetentionMs).toBe(172_800_000);
+  });
+
   it('defaults the session timeout to 30 s and refuses one below the broker minimum, naming the variable', () => {
     expect(build({}).consumer).toEqual({ sessionTimeoutMs: 30_000 });
     expect(() => loadConfig(configSchema, { CARD_CONSUMER_SESSION_TIMEOUT_MS: '5000' })).toThrow(

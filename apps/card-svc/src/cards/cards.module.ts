@@ -42,6 +42,7 @@ export const cardCommandTransport: Provider = {
       retry: { deadlineMs: config.CARD_COMMAND_DEADLINE_MS },
       // Nest's whole close must fit the platform's 15 s shutdown limit.
       shutdownGraceMs: config.CARD_SHUTDOWN_GRACE_MS,
+      inboxRetentionMs: config.CARD_INBOX_RETENTION_MS,
       failureEventFor: engineFailureEvent,
     }),
 };

@@ -63,4 +63,15 @@ describe('card-svc config schema', () => {
     }
     expect(error!.problems.map((p) => p.variable)).not.toContain('UQPAY_API_KEY');
   });
+
+  it('keeps inbox rows 30 days by default and refuses CARD_INBOX_RETENTION_MS under an hour, naming it', () => {
+    expect(loadConfig(configSchema, {}).CARD_INBOX_RETENTION_MS).toBe(30 * 24 * 3_600_000);
+    expect(loadConfig(configSchema, { CARD_INBOX_RETENTION_MS: '3600000' }).CARD_INBOX_RETENTION_MS).toBe(3_600_000);
+    expect(() => loadConfig(configSchema, { CARD_INBOX_RETENTION_MS: '60000' })).toThrow(
+      /CARD_INBOX_RETENTION_MS: must be at least 3600000 \(1 hour\)/,
+    );
+    expect(() => loadConfig(configSchema, { CARD_INBOX_RETENTION_MS: '30d' })).toThrow(
+      /CARD_INBOX_RETENTION_MS: must be a whole number of milliseconds/,
+    );
+  });
 });

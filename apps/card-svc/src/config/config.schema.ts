@@ -76,6 +76,14 @@ export const configSchema = withProductionSecretRules(
       .default(30_000),
     /** How long a command may be retried on transient provider faults before it fails. */
     CARD_COMMAND_DEADLINE_MS: millis(60_000),
+    /**
+     * How long a processed command's inbox row is kept (default 30 days). Must be longer than the
+     * command topic's Kafka retention (7 days by default): a redelivered command is recognised only
+     * while its row exists. At least 1 hour.
+     */
+    CARD_INBOX_RETENTION_MS: millis(30 * 24 * 3_600_000).pipe(
+      z.number().min(3_600_000, { error: 'must be at least 3600000 (1 hour)' }),
+    ),
     /** How long shutdown waits for in-flight commands before leaving them uncommitted (redelivered later). */
     CARD_SHUTDOWN_GRACE_MS: millis(5_000),
     /** How often the issuance poller looks for due cards (0 = poller off). */

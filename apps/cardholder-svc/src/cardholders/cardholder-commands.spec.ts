@@ -24,6 +24,7 @@ describe('cardholder command wiring', () => {
       CARDHOLDER_EVENTS_TOPIC: 'x.events',
       CARDHOLDER_COMMANDS_DLQ_TOPIC: 'x.commands.dlq',
       CARDHOLDER_COMMAND_DEADLINE_MS: '9000',
+      CARDHOLDER_INBOX_RETENTION_MS: '86400000',
     });
     const dataSource = { getMetadata: () => ({ schema: 'cardholder', tableName: 'messaging_outbox' }) } as unknown as DataSource;
     const factory = (cardholderCommandTransport as { useFactory: (ds: DataSource, c: typeof config) => KafkaCommandTransport }).useFactory;
@@ -39,5 +40,6 @@ describe('cardholder command wiring', () => {
       consumer: { sessionTimeoutMs: 7_000 },
       retry: { deadlineMs: 9_000, maxDelayMs: 5_000 },
     });
+    expect(transport.inboxPruner.retentionMs).toBe(86_400_000);
   });
 });

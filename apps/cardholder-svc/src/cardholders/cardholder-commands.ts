@@ -27,6 +27,7 @@ export const cardholderCommandTransport: Provider = {
       maxInFlight: config.CARDHOLDER_MAX_IN_FLIGHT,
       consumer: { sessionTimeoutMs: config.CARDHOLDER_CONSUMER_SESSION_TIMEOUT_MS },
       retry: { deadlineMs: config.CARDHOLDER_COMMAND_DEADLINE_MS, maxDelayMs: config.CARDHOLDER_COMMAND_RETRY_MAX_MS },
+      inboxRetentionMs: config.CARDHOLDER_INBOX_RETENTION_MS,
       logger: new Logger('CardholderCommands'),
     }),
 };

@@ -26,4 +26,17 @@ describe('cardholder-svc config schema', () => {
       ['KEYSECURE_API_KEY', 'KEYSECURE_API_SECRET'].filter(Boolean).sort(),
     );
   });
+
+  it('keeps inbox rows 30 days unless CARDHOLDER_INBOX_RETENTION_MS says otherwise (an hour at least)', () => {
+    const days = (n: number) => n * 86_400_000;
+    expect(loadConfig(configSchema, {}).CARDHOLDER_INBOX_RETENTION_MS).toBe(days(30));
+    expect(loadConfig(configSchema, { CARDHOLDER_INBOX_RETENTION_MS: String(days(14)) }).CARDHOLDER_INBOX_RETENTION_MS).toBe(days(14));
+    let error: ConfigValidationError | undefined;
+    try {
+      loadConfig(configSchema, { CARDHOLDER_INBOX_RETENTION_MS: '0' });
+    } catch (caught) {
+      error = caught as ConfigValidationError;
+    }
+    expect(error!.problems).toEqual([{ variable: 'CARDHOLDER_INBOX_RETENTION_MS', rule: 'must be at least 3600000 (1 hour)' }]);
+  });
 });
