@@ -10,6 +10,7 @@ import { UqpayWebhookInbox } from './callbacks/uqpay-webhook-inbox';
 import { CardDataSealer } from './commands/card-data-sealer';
 import { CommandIntake } from './commands/command-intake';
 import { CommandsController } from './commands/commands.controller';
+import { IdempotencyKeyRetention } from './commands/idempotency-key-retention';
 import type { GatewayConfig } from './config/config.schema';
 import { GatewayPublisher } from './kafka/gateway-publisher';
 import { ReadModelConsumer } from './read-model/read-model-consumer';
@@ -42,6 +43,7 @@ import { StatusController } from './read-model/status.controller';
     GatewayPublisher,
     CardDataSealer,
     CommandIntake,
+    IdempotencyKeyRetention,
     CallbackInbox,
     UqpayWebhookInbox,
     ReadModelProjector,

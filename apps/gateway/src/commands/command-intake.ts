@@ -52,6 +52,7 @@ function canonicalJson(value: unknown): string {
 @Injectable()
 export class CommandIntake {
   private readonly topics: GatewayTopics;
+  private readonly keyRetentionMs: number;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -59,16 +60,23 @@ export class CommandIntake {
     @InjectAppConfig() config: GatewayConfig,
   ) {
     this.topics = gatewayTopics(config);
+    this.keyRetentionMs = config.GATEWAY_IDEMPOTENCY_KEY_RETENTION_MS;
   }
 
   async submit(request: SubmitRequest): Promise<SubmitOutcome> {
     const { apiClient, idempotencyKey, fingerprint, command } = request;
     return this.dataSource.transaction(async (manager) => {
       if (idempotencyKey !== undefined) {
+        // A key is remembered for GATEWAY_IDEMPOTENCY_KEY_RETENTION_MS: a row older than that (not
+        // pruned yet) is taken over by this request, as if the key were new.
         const inserted: unknown[] = await manager.query(
-          `INSERT INTO "gateway"."idempotency_keys" (api_client, idempotency_key, request_fingerprint, command_id)
-           VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING command_id`,
-          [apiClient, idempotencyKey, fingerprint, command.id],
+          `INSERT INTO "gateway"."idempotency_keys" AS k (api_client, idempotency_key, request_fingerprint, command_id)
+           VALUES ($1, $2, $3, $4)
+           ON CONFLICT (api_client, idempotency_key) DO UPDATE
+             SET request_fingerprint = EXCLUDED.request_fingerprint, command_id = EXCLUDED.command_id, created_at = now()
+             WHERE k.created_at < now() - make_interval(secs => $5::double precision / 1000)
+           RETURNING command_id`,
+          [apiClient, idempotencyKey, fingerprint, command.id, this.keyRetentionMs],
         );
         if (inserted.length === 0) {
           const [existing] = (await manager.query(

@@ -79,7 +79,7 @@ function PublishesCommand(operation: { summary: string }, body: z.ZodType): Meth
   name: 'Idempotency-Key',
   required: false,
   description:
-    'Retry-safe key (1–255 printable characters), scoped to the calling system: a retry with the same key and body returns the same command; a different body answers 409.',
+    'Retry-safe key (1–255 printable characters), scoped to the calling system: a retry with the same key and body returns the same command; a different body answers 409. A key is remembered for 24 hours (GATEWAY_IDEMPOTENCY_KEY_RETENTION_MS); after that it is forgotten and a request with it is a new command. The command status (GET /v1/commands/{command_id}) is kept separately and does not expire with the key.',
 })
 @ApiBadRequestResponse({ description: 'Invalid body: each field and rule', schema: errorSchema })
 @ApiUnauthorizedResponse({ description: 'Missing or unknown API key', schema: errorSchema })

@@ -78,4 +78,17 @@ describe('gateway config schema', () => {
     }
     expect(error!.problems.map((p) => p.variable)).not.toContain('UQPAY_WEBHOOK_SECRET');
   });
+
+  it('remembers Idempotency-Keys 24 h by default; GATEWAY_IDEMPOTENCY_KEY_RETENTION_MS must be a positive integer', () => {
+    expect(loadConfig(configSchema, {}).GATEWAY_IDEMPOTENCY_KEY_RETENTION_MS).toBe(86_400_000);
+    expect(
+      loadConfig(configSchema, { GATEWAY_IDEMPOTENCY_KEY_RETENTION_MS: '3600000' })
+        .GATEWAY_IDEMPOTENCY_KEY_RETENTION_MS,
+    ).toBe(3_600_000);
+    for (const bad of ['0', '-1', '1.5', '24h']) {
+      expect(() =>
+        loadConfig(configSchema, { GATEWAY_IDEMPOTENCY_KEY_RETENTION_MS: bad }),
+      ).toThrow(/GATEWAY_IDEMPOTENCY_KEY_RETENTION_MS: must be a positive integer \(ms\)/);
+    }
+  });
 });

@@ -73,6 +73,11 @@ export const configSchema = withProductionSecretRules(
       .default(DEV_UQPAY_WEBHOOK_SECRET),
     /** Accepted |now − x-wk-timestamp| of a UQPAY webhook. */
     GATEWAY_UQPAY_WEBHOOK_TOLERANCE_MS: positiveInt(300_000, 'must be a positive integer (ms)'),
+    /**
+     * How long an Idempotency-Key is remembered (default 24 h, as Stripe's API): a retry inside it
+     * replays the first request's command; after it the key is new again, and its row is pruned.
+     */
+    GATEWAY_IDEMPOTENCY_KEY_RETENTION_MS: positiveInt(86_400_000, 'must be a positive integer (ms)'),
     /** Consumer group of the command status read model. */
     GATEWAY_READ_MODEL_GROUP: z.string().min(1).default('gateway-read-model'),
   }),
