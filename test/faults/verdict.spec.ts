@@ -41,6 +41,22 @@ describe('fault suite verdict', () => {
     ]);
   });
 
+  it('fails when a card.status_changed is missing from the chain up to the table status', () => {
+    const changed = (id: string, before: string | null, after: string) =>
+      rec('card.events.v1', { id, type: 'card.status_changed.v1', data: { card_unique_no: 'K1', before, after } });
+    const cardRows = [{ card_unique_no: 'K1', card_no: 'C1', status: 'Frozen' }];
+    const sandbox = { cardholders: [], cards: [{ card_no: 'C1', card_unique_no: 'K1', status: 'Frozen' }], callbacks: [] };
+    const chain = [changed('s1', null, 'Pending'), changed('s2', 'Pending', 'Activated'), changed('s3', 'Activated', 'Frozen')];
+    // A re-published copy of an older event (same id) does not break the chain.
+    expect(failing(evidence({ sandbox, cardRows, records: [...chain, changed('s2', 'Pending', 'Activated')] }))).toEqual([]);
+    expect(failing(evidence({ sandbox, cardRows, records: [chain[0]!, chain[2]!] }))).toEqual([
+      'cards whose card.status_changed events do not chain to their status',
+    ]);
+    expect(failing(evidence({ sandbox, cardRows, records: chain.slice(0, 2) }))).toEqual([
+      'cards whose card.status_changed events do not chain to their status',
+    ]);
+  });
+
   it('counts a DLQ copy as the end of a command', () => {
     const dlq = rec('card.commands.v1.dlq', { id: 'c2', type: 'card.status.update.v1' });
     expect(failing(evidence({ sent, records: [result('e1', 'c1'), dlq] }))).toEqual([]);
@@ -55,9 +71,11 @@ describe('fault suite verdict', () => {
       callbacks: [{ data: { card_no: 'C1', before_status: 'Activated', after_status: 'Frozen' } }],
     };
     const cardRows = [{ card_unique_no: 'K1', card_no: 'C1', status: 'Frozen' }];
-    expect(failing(evidence({ sandbox, cardRows, records: [changed('s1')] }))).toEqual([]);
-    expect(failing(evidence({ sandbox, cardRows, records: [changed('s1'), changed('s2')] }))).toEqual([
-      'card.status_changed beyond real changes (2 events)',
+    const first = rec('card.events.v1', { id: 's0', type: 'card.status_changed.v1', data: { card_unique_no: 'K1', before: null, after: 'Activated' } });
+    expect(failing(evidence({ sandbox, cardRows, records: [first, changed('s1')] }))).toEqual([]);
+    expect(failing(evidence({ sandbox, cardRows, records: [first, changed('s1'), changed('s2')] }))).toEqual([
+      'card.status_changed beyond real changes (3 events)',
+      'cards whose card.status_changed events do not chain to their status',
     ]);
   });
 });

@@ -202,6 +202,18 @@ export function judge(e: Evidence): VerdictLine[] {
   const kycDupes = [...kycSeen].filter(([, ids]) => ids.size > 1).map(([k, ids]) => `${k}: ${ids.size}`);
   lines.push(line('cardholder.kyc_status_changed repeated transitions', kycDupes.length, '0', kycDupes.length === 0, kycDupes));
 
+  // Nothing missing either: per card / cardholder, the status events (first copy of each event id, in
+  // partition order) must chain from the first sighting (before: null) to the status in the table.
+  const cardChains = brokenChains(e.records, EVENT_TYPES.cardStatusChanged, 'card_unique_no', new Map(e.cardRows.map((r) => [r.card_unique_no, r.status])));
+  lines.push(line('cards whose card.status_changed events do not chain to their status', cardChains.length, '0', cardChains.length === 0, cardChains));
+  const kycChains = brokenChains(
+    e.records,
+    EVENT_TYPES.cardholderKycStatusChanged,
+    'cardholder_unique_no',
+    new Map(e.cardholderRows.map((r) => [r.cardholder_unique_no, r.kyc_status])),
+  );
+  lines.push(line('cardholders whose kyc_status_changed events do not chain to their status', kycChains.length, '0', kycChains.length === 0, kycChains));
+
   // Fuzzing: one command.rejected naming a field for every malformed command, nothing else.
   const rejectionsByKey = new Map<string, RecordedMessage[]>();
   const otherByKey = new Map<string, number>();
@@ -237,6 +249,27 @@ export function judge(e: Evidence): VerdictLine[] {
   const recovery = Math.max(0, lastTerminal - e.lastFaultEndedAt);
   lines.push(line('recovery time (last fault over → last terminal event)', `${(recovery / 1000).toFixed(1)} s`, 'info', true));
   return lines;
+}
+
+/** Keys whose status events skip a step (a lost event), start elsewhere than null, or end elsewhere than `finals`. */
+function brokenChains(records: RecordedMessage[], type: string, keyField: string, finals: Map<string, string>): string[] {
+  const seen = new Set<string>();
+  const chains = new Map<string, { before: string | null; after: string }[]>();
+  for (const r of records) {
+    if (r.json.type !== type || r.topic.includes('commands') || seen.has(r.json.id)) continue;
+    seen.add(r.json.id);
+    const d = r.json.data;
+    chains.set(d[keyField], [...(chains.get(d[keyField]) ?? []), { before: d.before ?? null, after: d.after }]);
+  }
+  const broken: string[] = [];
+  for (const [key, final] of finals) {
+    const chain = chains.get(key) ?? [];
+    const steps = chain.map((c) => `${c.before ?? 'null'}→${c.after}`).join(', ');
+    const linked = chain.every((c, i) => c.before === (i === 0 ? null : chain[i - 1]!.after));
+    if (chain.length === 0 || !linked || chain[chain.length - 1]!.after !== final)
+      broken.push(`${key}: table ${final}, events [${steps}]`);
+  }
+  return broken;
 }
 
 export function formatTable(lines: VerdictLine[]): string {
