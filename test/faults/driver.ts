@@ -144,6 +144,11 @@ export class Observations {
   private waiters: (() => void)[] = [];
   private readonly eventIds = new Set<string>();
 
+  /** Whether the live stream delivered this event (for diagnosing a stalled script). */
+  sawEvent(id: string): boolean {
+    return this.eventIds.has(id);
+  }
+
   accept(r: RecordedMessage): void {
     const type = r.json.type as string | undefined;
     if (!type) return;
@@ -349,7 +354,7 @@ export class CommandDriver {
       );
     } catch (error) {
       if (!(error instanceof StalledChain)) throw error;
-      this.stats.stalledChains.push(error.message);
+      this.stats.stalledChains.push(`${error.message} (given up at ${new Date().toISOString().slice(11, 23)})`);
     }
   }
 

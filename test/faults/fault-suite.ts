@@ -469,7 +469,20 @@ export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultSu
         value: String(driver.stats.stalledChains.length),
         expected: '0',
         pass: false,
-        detail: driver.stats.stalledChains.slice(0, 15),
+        // Evidence: the key's status events in the final read, their broker time, and whether the live
+        // stream delivered them — a late event is the product's fault, an unseen one the observer's.
+        detail: driver.stats.stalledChains.slice(0, 15).map((stall) => {
+          const key = stall.split(/[: ]/)[0]!;
+          const events = records
+            .filter((r) => !r.topic.includes('commands') && String(r.json.type).includes('status_changed'))
+            .filter((r) => r.json.data?.cardholder_unique_no === key || r.json.data?.card_unique_no === key)
+            .map(
+              (r) =>
+                `${r.json.data.before ?? 'null'}→${r.json.data.after} ${r.topic}/${r.partition}@${r.offset} ` +
+                `${new Date(r.timestamp).toISOString().slice(11, 23)}${seen.sawEvent(r.json.id) ? '' : ' NOT SEEN LIVE'}`,
+            );
+          return `${stall}; events: ${events.join(', ') || 'none'}`;
+        }),
       });
     const table = formatTable(lines);
     const passed = lines.every((l) => l.pass);
