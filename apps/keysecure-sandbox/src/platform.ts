@@ -139,19 +139,23 @@ export class IssuingPlatform {
   private scheduleKyc(record: CardholderRecord): void {
     this.cancelKyc(record.cardholder_no);
     const step = this.settings.kycStepDelayMs;
+    // The second step is armed by the first: two timers of different durations may fire out of order
+    // when the event loop was blocked past both, and a decision before In_progress left the cardholder
+    // In_progress for good (seen once in a 10,000-command fault run).
     const first = this.later(step, () => {
       if (record.status === 'Pending') record.status = 'In_progress';
+      const second = this.later(step, () => {
+        if (record.status !== 'In_progress') return;
+        this.kycTimers.delete(record.cardholder_no);
+        record.status = record.kycOutcome;
+        record.fail_reason =
+          record.kycOutcome === 'Rejected'
+            ? 'Identity document could not be verified (sandbox: share token contains "reject")'
+            : null;
+      });
+      this.kycTimers.set(record.cardholder_no, [second]);
     });
-    const second = this.later(2 * step, () => {
-      if (record.status !== 'In_progress') return;
-      this.kycTimers.delete(record.cardholder_no);
-      record.status = record.kycOutcome;
-      record.fail_reason =
-        record.kycOutcome === 'Rejected'
-          ? 'Identity document could not be verified (sandbox: share token contains "reject")'
-          : null;
-    });
-    this.kycTimers.set(record.cardholder_no, [first, second]);
+    this.kycTimers.set(record.cardholder_no, [first]);
   }
 
   private cancelKyc(cardholderNo: string): void {
